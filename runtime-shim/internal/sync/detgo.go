@@ -1,0 +1,25 @@
+// detgo: yield points in internal/sync's Mutex (the implementation behind
+// sync.Mutex).
+//
+// Under detgo one goroutine runs at a time and switches happen only at
+// scheduling and yield points. Locking and unlocking a mutex are where
+// concurrency bugs live (a lost update between two critical sections needs a
+// switch between one Unlock and the next Lock), so each is a yield point: the
+// seeded strategy may let another goroutine run there. Outside detgo mode
+// the call returns at once.
+
+package sync
+
+import _ "unsafe" // for go:linkname
+
+// Yield point kinds; the numbers match the detgoYield* constants in
+// runtime/detgo_sched.go.
+const (
+	detgoYieldMutexLock   = 7
+	detgoYieldMutexUnlock = 8
+)
+
+// runtime_detgoYield is provided by the runtime (detgo_sched.go).
+//
+//go:linkname runtime_detgoYield
+func runtime_detgoYield(kind uint8)

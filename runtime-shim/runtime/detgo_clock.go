@@ -1,0 +1,69 @@
+// detgo: the virtual clock.
+//
+// In detgo mode nanotime and time.Now read detgo.now instead of the OS clock.
+// The clock starts at a fixed instant (monotonic 1h, wall 2000-01-01T00:00:00Z,
+// the same base testing/synctest uses) and moves only in detgoIdle: when no
+// goroutine is runnable, it jumps to the next timer. Nothing else moves it,
+// so a goroutine sees exactly the time its own history implies, and an hour
+// of sleeps passes in microseconds of real time.
+//
+// Invariant: only the P owner writes detgo.now, and never while a goroutine
+// is runnable (checked in detgoIdle). Other Ms (the watchdog) use nanotime1,
+// the real clock.
+//
+// Real clocks that remain: nanotime1 and walltime (the runtime's own real-time
+// waits), cputicks (profiling), and code that linknames time.now directly.
+
+package runtime
+
+import "internal/runtime/atomic"
+
+const (
+	detgoEpochMono = int64(3600e9)           // nanotime at start: 1h (never 0)
+	detgoEpochWall = int64(946684800) * 1e9 // 2000-01-01T00:00:00Z in Unix ns
+)
+
+// detgoNanotime is nanotime in detgo mode.
+//
+//go:nosplit
+func detgoNanotime() int64 {
+	return atomic.Loadint64(&detgo.now)
+}
+
+// detgoTimeNow is time.Now's clock in detgo mode: wall and monotonic time,
+// both virtual.
+func detgoTimeNow() (sec int64, nsec int32, mono int64) {
+	mono = detgoNanotime()
+	wall := detgoEpochWall + (mono - detgoEpochMono)
+	return wall / 1e9, int32(wall % 1e9), mono
+}
+
+// detgoIdle is called by findRunnable when nothing is runnable. It runs the
+// timers that are due and otherwise jumps the clock to the next timer. It
+// reports whether findRunnable should look for work again; false means no
+// timer is pending, and the stock path then parks the P, which ends in
+// checkdead's deadlock report if no goroutine can ever run.
+func detgoIdle(pp *p) bool {
+	if !detgo.enabled {
+		return false
+	}
+	now, next, ran := pp.timers.check(0, nil)
+	if ran {
+		return true
+	}
+	if next == 0 {
+		return false
+	}
+	lock(&sched.lock)
+	if !sched.runq.empty() {
+		throw("detgo: virtual clock jump while a goroutine is runnable")
+	}
+	unlock(&sched.lock)
+	if next <= now {
+		throw("detgo: next timer is not in the future")
+	}
+	atomic.Storeint64(&detgo.now, next)
+	detgoCount(&detgo.jumps)
+	detgoMix(detgoEventJump, uint64(next-detgoEpochMono))
+	return true
+}

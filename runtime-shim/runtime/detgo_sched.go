@@ -1,0 +1,158 @@
+// detgo: the seeded scheduler.
+//
+// There is one P and no sysmon, so exactly one goroutine runs at a time and
+// the running goroutine keeps the P until it blocks or yields. All runnable
+// goroutines live in one canonical FIFO, sched.runq: runqput and
+// runqputbatch send everything there (the P's local ring and runnext are
+// never used), so the queue's order depends only on the history of
+// decisions.
+//
+// Decisions happen in two places, both driven by the strategy
+// (detgo_strategy.go) drawing from the schedule stream:
+//
+//   - detgoPick, called from findRunnable, removes the next goroutine to run
+//     from the queue. It is the only place a goroutine is chosen.
+//   - detgoYield, called at yield points (channel operations, select, go
+//     statements, sync primitives), may put the running goroutine at the
+//     back of the queue so that detgoPick chooses again. This is what lets a
+//     switch happen *between* two critical sections.
+//
+// GC workers and the trace reader are still chosen by the stock code before
+// detgoPick, as in stock Go; they are scheduled deterministically because
+// the GC pacer reads the virtual clock.
+
+package runtime
+
+import _ "unsafe" // for go:linkname
+
+// Yield point kinds, mixed into the trace hash. internal/sync and sync pass
+// their own; keep the numbers in step with runtime-shim/sync/detgo.go and
+// runtime-shim/internal/sync/detgo.go.
+const (
+	detgoYieldChanSend = iota + 1
+	detgoYieldChanRecv
+	detgoYieldChanClose
+	detgoYieldSelect
+	detgoYieldGo
+	detgoYieldGosched
+	detgoYieldMutexLock
+	detgoYieldMutexUnlock
+	detgoYieldRWMutexRLock
+	detgoYieldRWMutexRUnlock
+	detgoYieldRWMutexLock
+	detgoYieldRWMutexUnlock
+	detgoYieldWaitGroupAdd
+	detgoYieldWaitGroupWait
+	detgoYieldOnce
+	detgoYieldCondSignal
+)
+
+// detgoRunqput replaces runqput in detgo mode: every runnable goroutine goes
+// to the back of the canonical queue. It reports whether it took gp.
+func detgoRunqput(gp *g) bool {
+	if !detgo.enabled {
+		return false
+	}
+	lock(&sched.lock)
+	globrunqput(gp)
+	unlock(&sched.lock)
+	return true
+}
+
+// detgoRunqputbatch is runqputbatch's twin; it empties q.
+func detgoRunqputbatch(q *gQueue) bool {
+	if !detgo.enabled {
+		return false
+	}
+	lock(&sched.lock)
+	globrunqputbatch(q)
+	unlock(&sched.lock)
+	return true
+}
+
+// detgoPick chooses the next goroutine to run and removes it from the
+// canonical queue. It returns nil if nothing is runnable.
+func detgoPick() *g {
+	// Wake the finalizer and cleanup goroutines first, as findRunnable
+	// would, so that they take part in this decision.
+	if fingStatus.Load()&(fingWait|fingWake) == fingWait|fingWake {
+		if gp := wakefing(); gp != nil {
+			ready(gp, 0, true)
+		}
+	}
+	if gcCleanups.needsWake() {
+		gcCleanups.wake()
+	}
+
+	lock(&sched.lock)
+	n := sched.runq.size
+	if n == 0 {
+		unlock(&sched.lock)
+		return nil
+	}
+	k := detgoStrategyPick(n)
+	if k < 0 || k >= n {
+		throw("detgo: strategy picked outside the run queue")
+	}
+	gp := detgoRunqRemove(k)
+	unlock(&sched.lock)
+
+	step := detgoCount(&detgo.steps)
+	detgoMix(detgoEventPick, step, gp.goid, uint64(n))
+	detgoCheckpoint(step)
+	return gp
+}
+
+// detgoRunqRemove unlinks and returns the k-th goroutine of sched.runq.
+// sched.lock must be held.
+func detgoRunqRemove(k int32) *g {
+	q := &sched.runq
+	if k == 0 {
+		return q.pop()
+	}
+	prev := q.head.ptr()
+	for i := int32(1); i < k; i++ {
+		prev = prev.schedlink.ptr()
+	}
+	gp := prev.schedlink.ptr()
+	prev.schedlink = gp.schedlink
+	if q.tail.ptr() == gp {
+		q.tail.set(prev)
+	}
+	gp.schedlink = 0
+	q.size--
+	return gp
+}
+
+// detgoYield is a yield point: the strategy may make the running goroutine
+// give way here. It only yields where a goroutine switch is legal and cannot
+// disturb the runtime: on a user goroutine's own stack, holding no runtime
+// locks, not allocating, and not locked to its thread.
+func detgoYield(kind uint8) {
+	if !detgo.enabled {
+		return
+	}
+	gp := getg()
+	mp := gp.m
+	if gp != mp.curg || mp.locks != 0 || mp.p == 0 || mp.mallocing != 0 ||
+		mp.preemptoff != "" || mp.lockedg != 0 || mp.dying != 0 || mp.throwing != throwTypeNone {
+		return
+	}
+	detgoCount(&detgo.yieldPoints)
+	if !detgoStrategyYield() {
+		return
+	}
+	detgoCount(&detgo.yields)
+	detgoMix(detgoEventYield, gp.goid, uint64(kind))
+	mcall(gosched_m)
+}
+
+//go:linkname sync_runtime_detgoYield sync.runtime_detgoYield
+func sync_runtime_detgoYield(kind uint8) {
+	detgoYield(kind)
+}
+
+//go:linkname internal_sync_runtime_detgoYield internal/sync.runtime_detgoYield
+func internal_sync_runtime_detgoYield(kind uint8) {
+	detgoYield(kind)
+}
