@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -128,4 +130,41 @@ func waitFor(t *testing.T, cond func() bool) {
 			t.Fatal("timed out")
 		}
 	}
+}
+
+// TestConcurrentRenderInProcess races goroutines of one process: the file
+// lock must also exclude them from each other.
+func TestConcurrentRenderInProcess(t *testing.T) {
+	goroot := fakeGOROOT(t)
+	root := t.TempDir()
+	var renders atomic.Int32
+	afterRenderHook = func(string) {
+		renders.Add(1)
+		time.Sleep(100 * time.Millisecond)
+	}
+	defer func() { afterRenderHook = nil }()
+
+	const n = 8
+	dirs := make([]string, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			var tc *Toolchain
+			tc, errs[i] = ensureIn(testSources(), root, testHost(goroot))
+			if tc != nil {
+				dirs[i] = tc.Dir
+			}
+		})
+	}
+	wg.Wait()
+	for i := range n {
+		if errs[i] != nil || dirs[i] != dirs[0] {
+			t.Fatalf("goroutine %d: %q, %v (goroutine 0: %q)", i, dirs[i], errs[i], dirs[0])
+		}
+	}
+	if got := renders.Load(); got != 1 {
+		t.Errorf("%d renders, want 1", got)
+	}
+	checkRenderedTree(t, &Toolchain{GOROOT: goroot, Dir: dirs[0], Overlay: filepath.Join(dirs[0], "overlay.json")})
 }

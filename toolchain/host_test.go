@@ -125,3 +125,11 @@ func TestClean(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestHostWithoutGo(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	_, _, err := Host(t.Context())
+	if err == nil || !strings.HasPrefix(err.Error(), "no go command found in PATH; install Go (supported: ") {
+		t.Errorf("Host with no go in PATH: %v", err)
+	}
+}
