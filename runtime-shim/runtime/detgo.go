@@ -70,6 +70,7 @@ type detgoState struct {
 	yields      uint64 // yield points at which the running goroutine gave way
 	jumps       uint64 // idle clock jumps
 	nondet      uint64 // events detgo could not make deterministic (watchdog preemptions)
+	spun        uint32 // set by the watchdog: the goroutine it preempted was spinning
 
 	checkpoints     [detgoMaxCheckpoints]detgoCheckpointEntry
 	ncheckpoints    int

@@ -23,7 +23,10 @@
 
 package runtime
 
-import _ "unsafe" // for go:linkname
+import (
+	"internal/runtime/atomic"
+	_ "unsafe" // for go:linkname
+)
 
 // Yield point kinds, mixed into the trace hash. internal/sync and sync pass
 // their own; keep the numbers in step with runtime-shim/sync/detgo.go and
@@ -90,7 +93,15 @@ func detgoPick() *g {
 		unlock(&sched.lock)
 		return nil
 	}
-	k := detgoStrategyPick(n)
+	var k int32
+	if atomic.Load(&detgo.spun) != 0 && n > 1 {
+		// The watchdog preempted a spinning goroutine, which is now at
+		// the back of the queue: run one of the goroutines it waits for.
+		atomic.Store(&detgo.spun, 0)
+		k = detgoStrategyPick(n - 1)
+	} else {
+		k = detgoStrategyPick(n)
+	}
 	if k < 0 || k >= n {
 		throw("detgo: strategy picked outside the run queue")
 	}

@@ -9,7 +9,8 @@
 // goroutine). The watchdog then asks it to stop at its next function call,
 // exactly as sysmon would, and counts the event in detgo.nondet: where in
 // the loop the request lands depends on real time, so the report says the
-// run was not reproducible by construction.
+// run was not reproducible by construction. The next pick then prefers
+// another goroutine (detgo.spun), since a spinning goroutine waits for one.
 //
 // The watchdog is counted in sched.nmsys, as sysmon is, so that checkdead
 // still reports "all goroutines are asleep" when nothing can run. It takes
@@ -19,7 +20,7 @@ package runtime
 
 import "internal/runtime/atomic"
 
-const detgoWatchdogLimit = 1e9 // real ns without progress before stepping in
+const detgoWatchdogLimit = 100e6 // real ns without progress before stepping in
 
 // detgoStartWatchdog replaces newm(sysmon) in detgo mode.
 func detgoStartWatchdog() {
@@ -49,6 +50,7 @@ func detgoWatchdog() {
 		since = now
 		if pp := allp[0]; pp.status == _Prunning && preemptone(pp) {
 			detgoCount(&detgo.nondet)
+			atomic.Store(&detgo.spun, 1)
 		}
 	}
 }
