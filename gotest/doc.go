@@ -1,0 +1,77 @@
+// Package gotest drives go test for detgo.
+//
+// detgo test (Test) splits its command line into detgo's flags and go
+// test's, loads the packages with go list, and runs
+//
+//	go test -exec='<detgo> exec' -overlay=<patched runtime> -tags=detgo -count=1 -timeout=0 [flags] [packages]
+//
+// with $DETGO_RUN naming a JSON RunConfig. go test builds each package's
+// test binary against the patched runtime and hands it to detgo exec (Exec),
+// the wrapper, which runs it once per seed in a fixed environment, reads the
+// runtime's report, and prints a replay line for every failing seed. go
+// test's own output and exit status are kept, so tools that read go test
+// output (test2json, gotestsum, IDEs) keep working.
+package gotest
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Help is the text of 'detgo help test'.
+func Help() string {
+	var strategies strings.Builder
+	for _, s := range Strategies {
+		fmt.Fprintf(&strategies, "\t        %-8s %s\n", s.Name, s.Doc)
+	}
+	return fmt.Sprintf(helpText, strategies.String())
+}
+
+const helpText = `usage: detgo test [build/test flags] [packages] [-args test binary flags]
+
+'detgo test' runs 'go test' on the named packages (default: the package in the
+current directory) with the detgo runtime, in which scheduling, time and
+randomness are a pure function of one seed. Every go test flag and package
+pattern works as it does with go test (see 'go help test', 'go help testflag').
+detgo adds these flags:
+
+	-seed N
+	    Run the tests with seed N, an unsigned 64-bit number (decimal, or
+	    hexadecimal with 0x). Without -seed or -seeds, detgo picks a random
+	    seed and prints it on stderr.
+
+	-seeds SPEC
+	    Run the tests once per seed: a comma list of seeds and ranges, e.g.
+	    1-1000 or 1,2,5-10, run in the order given, each seed once.
+
+	-check
+	    Run each seed twice and fail if the two runs differ: in exit status,
+	    in output (byte for byte) or in the runtime's trace hash. detgo names
+	    the first differing output line and the steps between which the two
+	    traces split.
+
+	-sched NAME
+	    The scheduling strategy:
+%s	    It is part of every replay line.
+
+When a seed fails, detgo prints the seed, the strategy and a command that
+replays it:
+
+	detgo: FAIL seed=4711 sched=random
+	detgo: replay: detgo test -run '^TestDeposits$' -seed=4711 ./bank
+
+Differences from go test:
+  - -count=1 is implied: go test's result cache does not know the seed.
+  - -timeout (default 10m) applies to each run of each seed and is measured on
+    the virtual clock; a test binary still running one minute of real time
+    after it is killed.
+  - -c, -o, -exec and -overlay are detgo's own and are rejected.
+  - Flags go test does not know are rejected; give the test binary's own
+    flags after -args.
+  - Each run gets TZ=UTC, GOGC=100, a pinned GODEBUG and a fresh, empty
+    TMPDIR at a path that is the same in every run; GOMAXPROCS and
+    GOMEMLIMIT from the environment are ignored.
+
+Exit status: 0 when every run passed, 1 when a test failed (as with go test),
+2 for detgo's own errors (usage, toolchain, packages that do not load).
+`

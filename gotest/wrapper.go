@@ -1,0 +1,317 @@
+package gotest
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rogpeppe/go-internal/lockedfile"
+
+	"github.com/detgo/detgo/seeds"
+)
+
+// ExecOptions are the surroundings of detgo exec. Zero values mean the
+// process's own.
+type ExecOptions struct {
+	Stdout  io.Writer // the test binary's stdout and stderr both go here, as with go test
+	Environ []string
+	Dir     string // the package directory go test runs the wrapper in
+}
+
+// pinnedEnv are the variables every run gets, whatever the user's
+// environment says: each is an input to the program that the seed does not
+// control (runtime-notes §1.15).
+var pinnedEnv = []string{
+	"TZ=UTC",
+	"GOGC=100",
+	"GODEBUG=asyncpreemptoff=1,updatemaxprocs=0,netdns=go,fips140=off",
+}
+
+// droppedEnv are the variables removed from the inherited environment, besides DETGO_*.
+var droppedEnv = []string{"GOMAXPROCS", "GOGC", "GOMEMLIMIT", "GODEBUG", "TZ", "TMPDIR"}
+
+// killGrace is how long past its -test.timeout a test binary may run in real
+// time before the wrapper kills it, as go test does: the binary's own alarm
+// runs on the virtual clock, which a busy loop never advances.
+const killGrace = time.Minute
+
+// Exec is detgo exec: go test runs it as -exec, in the package directory,
+// with the test binary and its arguments. It runs the binary once per seed
+// (twice with -check) in a fixed environment and reports each failing seed
+// with a replay line. It returns 0 if every run passed, 1 if any failed; an
+// error means the wrapper itself could not work.
+func Exec(ctx context.Context, args []string, opts ExecOptions) (int, error) {
+	if len(args) == 0 {
+		return 2, errors.New("exec: no test binary given (detgo exec is run by detgo test through go test -exec)")
+	}
+	if opts.Stdout == nil {
+		opts.Stdout = os.Stdout
+	}
+	if opts.Environ == nil {
+		opts.Environ = os.Environ()
+	}
+	if opts.Dir == "" {
+		dir, err := os.Getwd()
+		if err != nil {
+			return 2, err
+		}
+		opts.Dir = dir
+	}
+	cfgPath := lookupEnv(opts.Environ, EnvRun)
+	if cfgPath == "" {
+		return 2, fmt.Errorf("exec: $%s is not set (detgo exec is run by detgo test through go test -exec)", EnvRun)
+	}
+	cfg, err := readConfig(cfgPath)
+	if err != nil {
+		return 2, fmt.Errorf("exec: %v", err)
+	}
+	list, err := seeds.Parse(cfg.Seeds)
+	if err != nil {
+		return 2, fmt.Errorf("exec: %s: %v", cfgPath, err)
+	}
+
+	sum := sha256.Sum256([]byte(opts.Dir))
+	w := &wrapper{
+		cfg:    cfg,
+		out:    opts.Stdout,
+		runDir: filepath.Join(cfg.CacheRoot, "run", hex.EncodeToString(sum[:])[:12]),
+		args:   append([]string{"-test.timeout=" + cfg.Timeout.String()}, args[1:]...),
+		pkg:    PackageArg(opts.Dir, cfg.Cwd, cfg.Packages[opts.Dir]),
+	}
+	w.env = runEnv(opts.Environ, w.tmpDir(), cfg.Sched, w.reportPath())
+	failfast := slices.Contains(args[1:], "-test.failfast=true") || slices.Contains(args[1:], "-test.failfast")
+
+	// One wrapper at a time per package directory: two detgo processes
+	// testing the same package would share the stable binary, TMPDIR and report.
+	if err := os.MkdirAll(w.runDir, 0o755); err != nil {
+		return 2, err
+	}
+	unlock, err := lockedfile.MutexAt(filepath.Join(w.runDir, "lock")).Lock()
+	if err != nil {
+		return 2, err
+	}
+	defer unlock()
+	// A stable path, so os.Args[0] is the same string in every run.
+	w.binary = filepath.Join(w.runDir, filepath.Base(args[0]))
+	if err := linkOrCopy(args[0], w.binary); err != nil {
+		return 2, fmt.Errorf("exec: %v", err)
+	}
+
+	failed := false
+	for seed := range list.All() {
+		if ctx.Err() != nil {
+			break
+		}
+		if list.Len() > 1 {
+			fmt.Fprintf(w.out, "detgo: seed=%d sched=%s\n", seed, cfg.Sched)
+		}
+		if !w.runSeed(ctx, seed) {
+			failed = true
+			if failfast {
+				break
+			}
+		}
+	}
+	if failed {
+		return 1, nil
+	}
+	return 0, ctx.Err()
+}
+
+type wrapper struct {
+	cfg    *RunConfig
+	out    io.Writer
+	runDir string
+	binary string   // the stable copy of the test binary
+	args   []string // its arguments
+	env    []string // its environment, less DETGO_SEED
+	pkg    string   // the package as a replay line names it
+}
+
+func (w *wrapper) tmpDir() string     { return filepath.Join(w.runDir, "tmp") }
+func (w *wrapper) reportPath() string { return filepath.Join(w.runDir, "report") }
+
+// runSeed runs one seed (twice with -check), prints what went wrong, and
+// reports whether the seed passed.
+func (w *wrapper) runSeed(ctx context.Context, seed uint64) bool {
+	var scan failScanner
+	var problems []string
+	var r Run
+	if !w.cfg.Check {
+		r = w.run(ctx, seed, io.MultiWriter(w.out, &scan))
+		problems = w.reportProblem(seed, r)
+	} else {
+		r = w.run(ctx, seed, nil)
+		r2 := w.run(ctx, seed, nil)
+		w.out.Write(r.Output)
+		scan.Write(r.Output)
+		scan.Write(r2.Output) // a test that failed only the second time is worth a -run too
+		problems = w.reportProblem(seed, r)
+		if len(problems) == 0 {
+			problems = w.reportProblem(seed, r2)
+		}
+		if diff := CompareRuns(r, r2); diff != nil {
+			problems = append(problems, fmt.Sprintf("detgo: -check: seed=%d: two runs differ: %s", seed, strings.Join(diff, "\n\t")))
+		}
+	}
+	if ctx.Err() != nil {
+		fmt.Fprintf(w.out, "detgo: interrupted at seed=%d\n", seed)
+		return false
+	}
+	for _, p := range problems {
+		fmt.Fprintln(w.out, p)
+	}
+	if r.ExitCode == 0 && len(problems) == 0 {
+		return true
+	}
+	replay := Replay{
+		Tests:      scan.Names(),
+		Seed:       seed,
+		Sched:      w.cfg.Sched,
+		Flags:      w.cfg.ReplayFlags,
+		Package:    w.pkg,
+		BinaryArgs: w.cfg.BinaryArgs,
+	}
+	fmt.Fprintf(w.out, "detgo: FAIL seed=%d sched=%s\n", seed, w.cfg.Sched)
+	fmt.Fprintf(w.out, "detgo: replay: %s\n", replay)
+	return false
+}
+
+// reportProblem checks the runtime's report of run r and returns what is
+// wrong with it, if anything. A run without a report did not run on the
+// detgo runtime as far as detgo can tell, and never counts as a pass.
+func (w *wrapper) reportProblem(seed uint64, r Run) []string {
+	path := w.reportPath()
+	switch {
+	case errors.Is(r.ReportErr, fs.ErrNotExist) && r.ExitCode == 0:
+		return []string{fmt.Sprintf("detgo: the test binary did not run on the detgo runtime (no report at %s); run 'detgo toolchain verify'", path)}
+	case errors.Is(r.ReportErr, fs.ErrNotExist):
+		return []string{fmt.Sprintf("detgo: no report at %s: the test binary exited with status %d before the detgo runtime wrote one, or it did not run on the detgo runtime ('detgo toolchain verify' checks)", path, r.ExitCode)}
+	case r.ReportErr != nil:
+		return []string{"detgo: " + r.ReportErr.Error()}
+	case r.Report.Seed != seed:
+		return []string{fmt.Sprintf("detgo: the report at %s is for seed %d, not %d", path, r.Report.Seed, seed)}
+	}
+	return nil
+}
+
+// run runs the test binary once with seed. Its stdout and stderr go to
+// stream, or into the Run's Output if stream is nil.
+func (w *wrapper) run(ctx context.Context, seed uint64, stream io.Writer) Run {
+	// fail reports a problem of the wrapper's own as a failed run. %v, not
+	// %w: it must not look like a missing report.
+	fail := func(err error) Run { return Run{ExitCode: 2, ReportErr: fmt.Errorf("%v", err)} }
+	// The same TMPDIR path in every run, empty: temp names are seeded, so
+	// they repeat, and leftovers would change what the test sees.
+	if err := removeAll(w.tmpDir()); err != nil {
+		return fail(err)
+	}
+	if err := os.MkdirAll(w.tmpDir(), 0o755); err != nil {
+		return fail(err)
+	}
+	if err := os.Remove(w.reportPath()); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fail(err)
+	}
+	if w.cfg.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, w.cfg.Timeout+killGrace)
+		defer cancel()
+	}
+	var capture bytes.Buffer
+	if stream == nil {
+		stream = &capture
+	}
+	cmd := exec.CommandContext(ctx, w.binary, w.args...)
+	cmd.Env = append(slices.Clip(w.env), "DETGO_SEED="+strconv.FormatUint(seed, 10))
+	cmd.Stdout, cmd.Stderr = stream, stream // one writer, one pipe: the order of lines is kept
+	cmd.WaitDelay = 5 * time.Second
+	err := cmd.Run()
+	if cmd.ProcessState == nil {
+		return fail(err)
+	}
+	if ctx.Err() == context.DeadlineExceeded {
+		fmt.Fprintf(w.out, "detgo: killed the test binary after %v of real time: its -timeout alarm runs on the virtual clock, which did not reach %v\n", w.cfg.Timeout+killGrace, w.cfg.Timeout)
+	}
+	r := Run{ExitCode: cmd.ProcessState.ExitCode(), Output: capture.Bytes()}
+	if r.ExitCode < 0 { // killed by a signal
+		r.ExitCode = 2
+	}
+	r.Report, r.ReportErr = ReadReport(w.reportPath())
+	return r
+}
+
+// runEnv returns the environment of every run: the inherited one without
+// the variables that would change the program's behaviour behind the seed's
+// back (and any DETGO_*), plus the pinned ones and detgo's own.
+func runEnv(base []string, tmp, sched, report string) []string {
+	var env []string
+	for _, kv := range base {
+		k, _, _ := strings.Cut(kv, "=")
+		if slices.Contains(droppedEnv, k) || strings.HasPrefix(k, "DETGO_") {
+			continue
+		}
+		env = append(env, kv)
+	}
+	env = append(env, pinnedEnv...)
+	return append(env, "TMPDIR="+tmp, "DETGO_SCHED="+sched, "DETGO_REPORT="+report)
+}
+
+func lookupEnv(env []string, key string) string {
+	for i := len(env) - 1; i >= 0; i-- {
+		if v, ok := strings.CutPrefix(env[i], key+"="); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+// linkOrCopy puts the file src at dst, by a hard link where it can.
+func linkOrCopy(src, dst string) error {
+	if err := os.Remove(dst); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	if os.Link(src, dst) == nil {
+		return nil
+	}
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o755)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
+
+// removeAll is os.RemoveAll that also removes what a test left read-only
+// (a module cache, a chmod test).
+func removeAll(dir string) error {
+	if os.RemoveAll(dir) == nil {
+		return nil
+	}
+	filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err == nil && d.IsDir() {
+			os.Chmod(path, 0o755)
+		}
+		return nil
+	})
+	return os.RemoveAll(dir)
+}
