@@ -197,7 +197,7 @@ func listPackages(ctx context.Context, dir string, env, flags, patterns []string
 	for dec.More() {
 		var p struct {
 			ImportPath, Dir string
-			Error       *struct{ Err string }
+			Error           *struct{ Err string }
 		}
 		if err := dec.Decode(&p); err != nil {
 			return nil, fmt.Errorf("go list: %v", err)
