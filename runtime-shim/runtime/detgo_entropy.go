@@ -14,6 +14,10 @@
 //     never changes the values the program sees.
 //   - crypto: what getrandom returns (crypto/rand with FIPS 140 off).
 //
+// Package testing reseeds prog, cheap, schedule and crypto at the start of
+// every test (detgoTestStart), so that a test's behaviour depends on the seed
+// and its name, not on the tests that ran before it.
+//
 // Invariant: only the M that holds the single P draws from prog, cheap,
 // schedule and crypto. An M without a P (the watchdog, an M parked in a
 // syscall) uses its own per-M state, which never reaches the program.
@@ -23,6 +27,7 @@ package runtime
 import (
 	"internal/chacha8rand"
 	"internal/runtime/math"
+	_ "unsafe" // for go:linkname
 )
 
 // detgoStream is one ChaCha8 stream.
@@ -125,4 +130,27 @@ func detgoGetrandom(p []byte) int {
 		}
 	}
 	return len(p)
+}
+
+// detgoTestStart reseeds the streams from the seed and a test's full name
+// when package testing starts the test, so that a test behaves the same
+// whether it runs after others or alone (-run). Virtual time is not reset:
+// it never runs backwards.
+//
+//go:linkname testing_runtime_detgoTestStart testing.runtime_detgoTestStart
+func testing_runtime_detgoTestStart(name string) {
+	if !detgo.enabled {
+		return
+	}
+	h := uint64(detgoHashOffset)
+	for i := 0; i < len(name); i++ {
+		h = (h ^ uint64(name[i])) * detgoHashPrime
+	}
+	seed := detgo.seed ^ h
+	detgo.prog.init(seed, detgoStreamProg)
+	detgo.schedule.init(seed, detgoStreamSchedule)
+	detgo.crypto.init(seed, detgoStreamCrypto)
+	detgo.cheap = detgo.prog.next()
+	detgoStrategyReset()
+	detgoMix(detgoEventTestStart, h)
 }

@@ -33,6 +33,7 @@ const (
 	detgoEventPick = iota + 1
 	detgoEventYield
 	detgoEventJump
+	detgoEventTestStart
 )
 
 const (

@@ -49,6 +49,12 @@ func detgoStrategyInit(name string) bool {
 	return true
 }
 
+// detgoStrategyReset starts a fresh decision sequence (a new test); the
+// parameters drawn for the seed stay.
+func detgoStrategyReset() {
+	detgoSched.slice = detgoFifoSlice
+}
+
 // detgoStrategyName is the strategy's name as DETGO_SCHED spells it.
 func detgoStrategyName() string {
 	switch detgo.strategy {
