@@ -42,19 +42,21 @@ func TestParseArgs(t *testing.T) {
 			args:  "-run TestX -v ./a ./b/...",
 			flags: "-run=TestX -v", packages: "./a ./b/...",
 			testFlags: "-tags=detgo -count=1 -timeout=0 -run=TestX -v",
+			replay:    "-v",
 		},
 		{
 			// -test.name is the same flag as -name for test flags.
 			args:  "-test.run=X -test.v=true --test.count 3",
 			flags: "-run=X -v=true -count=3", packages: ".",
 			testFlags: "-tags=detgo -timeout=0 -run=X -v=true -count=3",
+			replay:    "-v=true -count=3",
 		},
 		{
-			// -count given: no -count=1 is added, and a replay leaves it out.
+			// -count given: no -count=1 is added.
 			args:  "-count=5 -short",
 			flags: "-count=5 -short", packages: ".",
 			testFlags: "-tags=detgo -timeout=0 -count=5 -short",
-			replay:    "-short",
+			replay:    "-count=5 -short",
 		},
 		{
 			// -timeout is the wrapper's, per run; go test gets -timeout=0.
@@ -73,15 +75,16 @@ func TestParseArgs(t *testing.T) {
 			replay:    "'-tags=a, b detgo' -mod=mod -x",
 		},
 		{
-			// Replay lines leave out -run, -json, -v, -failfast and -count.
+			// Replay lines leave out -run and -failfast, and keep what changes
+			// the test binary's path: -json, -v, -count and the rest.
 			args:  "-run=X -json -v -failfast -count=2 -cpu=1,2 -shuffle=on -parallel 4 pkg",
 			flags: "-run=X -json -v -failfast -count=2 -cpu=1,2 -shuffle=on -parallel=4", packages: "pkg",
-			replay: "-cpu=1,2 -shuffle=on -parallel=4",
+			replay: "-json -v -count=2 -cpu=1,2 -shuffle=on -parallel=4",
 		},
 		{
 			// Everything after -args is the test binary's, untouched.
 			args: "-v ./a -args -seed=3 -v foo", flags: "-v", packages: "./a",
-			binaryArgs: []string{"-seed=3", "-v", "foo"},
+			binaryArgs: []string{"-seed=3", "-v", "foo"}, replay: "-v",
 		},
 		{args: "--args", packages: ".", binaryArgs: []string{}},
 		{
@@ -90,9 +93,9 @@ func TestParseArgs(t *testing.T) {
 		},
 		{
 			// Packages may come before and after flags.
-			args: "./a -v ./b", flags: "-v", packages: "./a ./b",
+			args: "./a -v ./b", flags: "-v", packages: "./a ./b", replay: "-v",
 		},
-		{args: "-C sub -v", flags: "-v", packages: "."},
+		{args: "-C sub -v", flags: "-v", packages: ".", replay: "-v"},
 	} {
 		t.Run(tt.args, func(t *testing.T) {
 			inv, err := ParseArgs(splitArgs(tt.args))

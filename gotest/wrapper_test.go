@@ -1,0 +1,278 @@
+package gotest
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// execEnv is a user's environment for Exec tests: with variables the
+// wrapper must drop or pin.
+type wrapperTest struct {
+	t        *testing.T
+	cwd      string // where the "user" ran detgo test
+	pkgDir   string // the package go test runs the wrapper in
+	cache    string
+	cfg      RunConfig
+	env      []string // extra environment
+	binArgs  []string
+	out      bytes.Buffer
+	exitCode int
+}
+
+func newWrapperTest(t *testing.T, spec string) *wrapperTest {
+	root := t.TempDir()
+	w := &wrapperTest{
+		t:      t,
+		cwd:    root,
+		pkgDir: filepath.Join(root, "pkg"),
+		cache:  filepath.Join(root, "cache"),
+	}
+	os.MkdirAll(w.pkgDir, 0o755)
+	w.cfg = RunConfig{
+		Seeds:       spec,
+		Sched:       DefaultSched,
+		Timeout:     DefaultTimeout,
+		Cwd:         w.cwd,
+		CacheRoot:   w.cache,
+		ReplayFlags: []string{"-short"},
+		Packages:    map[string]string{w.pkgDir: "example.com/m/pkg"},
+	}
+	return w
+}
+
+func (w *wrapperTest) run() string {
+	w.t.Helper()
+	cfgPath, err := writeConfig(w.t.TempDir(), &w.cfg)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	env := append([]string{
+		"PATH=" + os.Getenv("PATH"),
+		"GOMAXPROCS=7", "GOMEMLIMIT=1GiB", "GODEBUG=gctrace=1", "TZ=Europe/Paris", "TMPDIR=/elsewhere",
+		"DETGO_OTHER=x", "DETGO_SEED=999", EnvRun + "=" + cfgPath,
+	}, w.env...)
+	w.out.Reset()
+	args := append([]string{buildFake(w.t)}, w.binArgs...)
+	w.exitCode, err = Exec(context.Background(), args, ExecOptions{Stdout: &w.out, Environ: env, Dir: w.pkgDir})
+	if err != nil {
+		w.t.Fatalf("Exec: %v", err)
+	}
+	return w.out.String()
+}
+
+func (w *wrapperTest) runDir() string {
+	sum := sha256.Sum256([]byte(w.pkgDir))
+	return filepath.Join(w.cache, "run", hex.EncodeToString(sum[:])[:12])
+}
+
+func (w *wrapperTest) wantExit(code int) {
+	w.t.Helper()
+	if w.exitCode != code {
+		w.t.Errorf("exit code %d, want %d; output:\n%s", w.exitCode, code, w.out.String())
+	}
+}
+
+// want checks that the output has a line matching each regexp, in order.
+func (w *wrapperTest) want(res ...string) {
+	w.t.Helper()
+	out := w.out.String()
+	for _, re := range res {
+		loc := regexp.MustCompile("(?m)" + re).FindStringIndex(out)
+		if loc == nil {
+			w.t.Errorf("output has no line matching %s (after the previous match); output:\n%s", re, w.out.String())
+			return
+		}
+		out = out[loc[1]:]
+	}
+}
+
+func (w *wrapperTest) wantNot(re string) {
+	w.t.Helper()
+	if regexp.MustCompile("(?m)" + re).MatchString(w.out.String()) {
+		w.t.Errorf("output matches %s; output:\n%s", re, w.out.String())
+	}
+}
+
+func TestExecOneSeed(t *testing.T) {
+	w := newWrapperTest(t, "7")
+	w.binArgs = []string{"-test.v=true", "-test.run=X"}
+	w.run()
+	w.wantExit(0)
+	run := w.runDir()
+	w.want(
+		// A stable argv[0], under the cache, whatever go test's $WORK was.
+		"^args0="+regexp.QuoteMeta(filepath.Join(run, "pkg.test"))+"$",
+		// The user's timeout comes first, so a -test.timeout after -args wins.
+		`^args=\["-test.timeout=10m0s" "-test.v=true" "-test.run=X"\]$`,
+		`^env TZ=UTC GOGC=100 GODEBUG=asyncpreemptoff=1,updatemaxprocs=0,netdns=go,fips140=off GOMAXPROCS="" GOMEMLIMIT="" DETGO_OTHER="" DETGO_SCHED=random$`,
+		"^tmpdir="+regexp.QuoteMeta(filepath.Join(run, "tmp"))+" entries=0$",
+		"^PASS$",
+	)
+	w.wantNot("^detgo: seed=") // one seed: no header, the output is go test's own
+	w.wantNot("^detgo: FAIL")
+
+	// The next run gets the same paths and an empty TMPDIR again.
+	first := w.out.String()
+	w.run()
+	if w.out.String() != first {
+		t.Errorf("second run's output differs:\n%s\nfirst:\n%s", w.out.String(), first)
+	}
+}
+
+func TestExecSeeds(t *testing.T) {
+	w := newWrapperTest(t, "1-4")
+	w.run()
+	w.wantExit(1)
+	w.want(
+		"^detgo: seed=1 sched=random$", "^PASS$",
+		"^detgo: seed=2 sched=random$", "^PASS$",
+		"^detgo: seed=3 sched=random$", "^--- FAIL: TestOdd", "^    odd_test.go:9: boom$", "^FAIL$",
+		"^detgo: FAIL seed=3 sched=random$",
+		`^detgo: replay: detgo test -run '\^TestOdd\$' -seed=3 -short \./pkg$`,
+		// Without -failfast the remaining seeds still run.
+		"^detgo: seed=4 sched=random$", "^PASS$",
+	)
+	if got := strings.Count(w.out.String(), "detgo: FAIL"); got != 1 {
+		t.Errorf("%d FAIL lines, want 1", got)
+	}
+}
+
+func TestExecFailfast(t *testing.T) {
+	w := newWrapperTest(t, "1-9")
+	w.cfg.Sched = "fifo"
+	w.binArgs = []string{"-test.failfast=true"}
+	w.run()
+	w.wantExit(1)
+	w.want("^detgo: seed=3 sched=fifo$", "^detgo: FAIL seed=3 sched=fifo$",
+		`^detgo: replay: detgo test -run '\^TestOdd\$' -seed=3 -sched=fifo -short \./pkg$`)
+	w.wantNot("^detgo: seed=4 ")
+}
+
+func TestExecReplayPackage(t *testing.T) {
+	// The package is the directory the user ran detgo in.
+	w := newWrapperTest(t, "6")
+	w.cfg.Cwd = w.pkgDir
+	w.cfg.ReplayFlags = []string{"-tags=a b", "-v"}
+	w.cfg.BinaryArgs = []string{"-name", "it's"}
+	w.run()
+	w.wantExit(1)
+	w.want(`^detgo: replay: detgo test -run '\^TestOdd\$' -seed=6 '-tags=a b' -v \. -args -name 'it'\\''s'$`)
+
+	// The package is outside the user's directory: its import path.
+	w = newWrapperTest(t, "6")
+	w.cfg.Cwd = filepath.Join(w.cwd, "elsewhere")
+	w.cfg.ReplayFlags = nil
+	w.run()
+	w.want(`^detgo: replay: detgo test -run '\^TestOdd\$' -seed=6 example.com/m/pkg$`)
+}
+
+func TestExecNoReport(t *testing.T) {
+	w := newWrapperTest(t, "1")
+	w.env = []string{"FAKE_MODE=noreport"}
+	w.run()
+	// A passing test binary without a report never counts as a pass.
+	w.wantExit(1)
+	report := filepath.Join(w.runDir(), "report")
+	w.want("^PASS$",
+		"^detgo: the test binary did not run on the detgo runtime \\(no report at "+regexp.QuoteMeta(report)+"\\); run 'detgo toolchain verify'$",
+		"^detgo: FAIL seed=1 sched=random$",
+		`^detgo: replay: detgo test -seed=1 -short \./pkg$`, // no failing test to name: no -run
+	)
+
+	// A failing binary without a report is told apart.
+	w = newWrapperTest(t, "3")
+	w.env = []string{"FAKE_MODE=noreport"}
+	w.run()
+	w.wantExit(1)
+	w.want("^detgo: no report at .*: the test binary exited with status 1 before the detgo runtime wrote one, or it did not run on the detgo runtime")
+
+	// A stale report from an earlier run is not taken for this run's.
+	w = newWrapperTest(t, "1")
+	w.run()
+	w.wantExit(0)
+	w.env = []string{"FAKE_MODE=noreport"}
+	w.run()
+	w.wantExit(1)
+	w.want("^detgo: the test binary did not run on the detgo runtime")
+}
+
+func TestExecWrongSeed(t *testing.T) {
+	w := newWrapperTest(t, "1")
+	w.env = []string{"FAKE_MODE=wrongseed"}
+	w.run()
+	w.wantExit(1)
+	w.want("^detgo: the report at .* is for seed 2, not 1$", "^detgo: FAIL seed=1 ")
+}
+
+func TestExecCheck(t *testing.T) {
+	w := newWrapperTest(t, "1-2")
+	w.cfg.Check = true
+	w.run()
+	w.wantExit(0)
+	// The first run's output is printed once per seed.
+	w.want("^detgo: seed=1 sched=random$", "^args0=", "^PASS$", "^detgo: seed=2 sched=random$", "^args0=", "^PASS$")
+	if got := strings.Count(w.out.String(), "args0="); got != 2 {
+		t.Errorf("%d outputs printed, want 2:\n%s", got, w.out.String())
+	}
+	w.wantNot("differ")
+
+	// Runs that differ fail and say where.
+	w = newWrapperTest(t, "4")
+	w.cfg.Check = true
+	w.env = []string{"FAKE_MODE=nondet", "FAKE_COUNTER=" + filepath.Join(t.TempDir(), "counter")}
+	w.run()
+	w.wantExit(1)
+	w.want(
+		`^detgo: -check: seed=4: two runs differ: trace hash 0x[0-9a-f]{16} vs 0x[0-9a-f]{16}, output differs at line 5$`,
+		"^\tdiverged between step 1024 and step 2048$",
+		`^\toutput line 5, run 1: "PASS"$`,
+		`^\toutput line 5, run 2: "a different line"$`,
+		"^detgo: FAIL seed=4 sched=random$",
+		`^detgo: replay: detgo test -seed=4 -short \./pkg$`,
+	)
+}
+
+// TestExecLock runs two wrappers on one package at once: the lock makes
+// them take turns, so neither sees the other's files in TMPDIR.
+func TestExecLock(t *testing.T) {
+	w1 := newWrapperTest(t, "1")
+	w2 := newWrapperTest(t, "2")
+	w2.cwd, w2.pkgDir, w2.cache = w1.cwd, w1.pkgDir, w1.cache
+	w2.cfg = w1.cfg
+	w2.cfg.Seeds = "2"
+	w1.env = []string{"FAKE_SLEEP=300ms"}
+	w2.env = w1.env
+	var wg sync.WaitGroup
+	start := time.Now()
+	for _, w := range []*wrapperTest{w1, w2} {
+		wg.Go(func() { w.run() })
+	}
+	wg.Wait()
+	for _, w := range []*wrapperTest{w1, w2} {
+		w.wantExit(0)
+		w.want(" entries=0$")
+	}
+	if d := time.Since(start); d < 600*time.Millisecond {
+		t.Errorf("two wrappers on one package finished in %v: they ran at once", d)
+	}
+}
+
+func TestExecErrors(t *testing.T) {
+	_, err := Exec(context.Background(), nil, ExecOptions{})
+	if err == nil || !strings.Contains(err.Error(), "no test binary given") {
+		t.Errorf("Exec() error = %v", err)
+	}
+	_, err = Exec(context.Background(), []string{"x.test"}, ExecOptions{Environ: []string{}, Dir: t.TempDir()})
+	if err == nil || err.Error() != "exec: $DETGO_RUN is not set (detgo exec is run by detgo test through go test -exec)" {
+		t.Errorf("Exec without DETGO_RUN: error = %v", err)
+	}
+}
