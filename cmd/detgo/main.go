@@ -78,7 +78,7 @@ func oneLine(s string) string {
 }
 
 func newApp(stdout, stderr io.Writer) *cli.App {
-	return &cli.App{
+	app := &cli.App{
 		Name:            "detgo",
 		Usage:           "deterministic simulation testing for Go",
 		UsageText:       "detgo <command> [arguments]",
@@ -96,6 +96,30 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			execCommand(),
 			toolchainCommand(),
 		},
+	}
+	setUsageErrors("", app.Commands)
+	return app
+}
+
+// setUsageErrors makes every command report a bad flag as one line, like the
+// rest of detgo's errors, instead of cli's "Incorrect Usage" and a help page.
+func setUsageErrors(parent string, cmds []*cli.Command) {
+	for _, c := range cmds {
+		name := strings.TrimPrefix(parent+" "+c.Name, " ")
+		c.OnUsageError = func(_ *cli.Context, err error, _ bool) error {
+			return fmt.Errorf("%s: %v", name, err)
+		}
+		setUsageErrors(name, c.Subcommands)
+	}
+}
+
+// noArgs wraps the action of a command that takes no arguments.
+func noArgs(action cli.ActionFunc) cli.ActionFunc {
+	return func(c *cli.Context) error {
+		if c.Args().Present() {
+			return fmt.Errorf("%s: unexpected argument %q", strings.TrimPrefix(c.Command.HelpName, "detgo "), c.Args().First())
+		}
+		return action(c)
 	}
 }
 
@@ -174,7 +198,7 @@ func toolchainCommand() *cli.Command {
 				Name:  "show",
 				Usage: "print the host Go, the patch line and where the overlay is",
 				Flags: []cli.Flag{&cli.BoolFlag{Name: "overlay", Usage: "print only the overlay file's path (for go build -overlay)"}},
-				Action: func(c *cli.Context) error {
+				Action: noArgs(func(c *cli.Context) error {
 					start := time.Now()
 					tc, err := toolchain.Ensure(c.Context)
 					if err != nil {
@@ -191,7 +215,7 @@ func toolchainCommand() *cli.Command {
 					rendered := "yes"
 					// A rendered directory is never written after it appears, so
 					// one made after we started was rendered by this call.
-					if fi, err := os.Stat(tc.Dir); err == nil && !fi.ModTime().Before(start.Truncate(time.Second)) {
+					if fi, err := os.Stat(tc.Dir); err == nil && !fi.ModTime().Before(start) {
 						rendered = "yes (just now)"
 					}
 					w := c.App.Writer
@@ -203,12 +227,12 @@ func toolchainCommand() *cli.Command {
 					fmt.Fprintf(w, "overlay:   %s\n", tc.Overlay)
 					fmt.Fprintf(w, "rendered:  %s\n", rendered)
 					return nil
-				},
+				}),
 			},
 			{
 				Name:  "build",
 				Usage: "render the overlay and compile the patched standard library into the go build cache",
-				Action: func(c *cli.Context) error {
+				Action: noArgs(func(c *cli.Context) error {
 					tc, err := toolchain.Ensure(c.Context)
 					if err != nil {
 						return err
@@ -218,12 +242,12 @@ func toolchainCommand() *cli.Command {
 					}
 					fmt.Fprintf(c.App.Writer, "detgo: toolchain for %s built: %s\n", tc.GoVersion, tc.Dir)
 					return nil
-				},
+				}),
 			},
 			{
 				Name:  "verify",
 				Usage: "check that builds really use the patched runtime",
-				Action: func(c *cli.Context) error {
+				Action: noArgs(func(c *cli.Context) error {
 					tc, err := toolchain.Ensure(c.Context)
 					if err != nil {
 						return err
@@ -233,14 +257,14 @@ func toolchainCommand() *cli.Command {
 					}
 					fmt.Fprintf(c.App.Writer, "detgo: toolchain for %s verified: %s\n", tc.GoVersion, tc.Dir)
 					return nil
-				},
+				}),
 			},
 			{
 				Name:  "clean",
 				Usage: "remove every rendered toolchain from the cache (not the go build cache)",
-				Action: func(c *cli.Context) error {
+				Action: noArgs(func(c *cli.Context) error {
 					return toolchain.Clean()
-				},
+				}),
 			},
 		},
 	}
