@@ -23,8 +23,12 @@ func CompareRuns(a, b Run) []string {
 	var detail []string
 	if a.ReportErr == nil && b.ReportErr == nil && a.Report.Hash != b.Report.Hash {
 		head = append(head, fmt.Sprintf("trace hash 0x%016x vs 0x%016x", a.Report.Hash, b.Report.Hash))
-		if w := divergence(a.Report, b.Report); w != "" {
-			detail = append(detail, w)
+		detail = append(detail, divergence(a.Report, b.Report))
+		if a.Report.Nondet > 0 || b.Report.Nondet > 0 {
+			// Inputs from outside the simulation: the runs could not be equal
+			// by construction, which is not a determinism bug in detgo.
+			detail = append(detail, fmt.Sprintf("the runs read %d and %d inputs from outside the simulation (nondet), so they are not reproducible by construction",
+				a.Report.Nondet, b.Report.Nondet))
 		}
 	}
 	if a.ExitCode != b.ExitCode {

@@ -54,6 +54,15 @@ func TestCompareRuns(t *testing.T) {
 			[]string{"trace hash 0x0000000000000abc vs 0x0000000000000def", "diverged after step 2048 (the runs took 3000 and 5000 steps)"},
 		},
 		{
+			"outside inputs",
+			same,
+			Run{Output: same.Output, Report: Report{Seed: 7, Hash: 0xdef, Steps: 3000, Nondet: 2,
+				Checkpoints: []Checkpoint{{1024, 1}, {2048, 2}}}},
+			[]string{"trace hash 0x0000000000000abc vs 0x0000000000000def",
+				"diverged between step 2048 and the end at step 3000",
+				"the runs read 0 and 2 inputs from outside the simulation (nondet), so they are not reproducible by construction"},
+		},
+		{
 			"output only, extra line",
 			same,
 			Run{Output: []byte(out + "extra\n"), Report: same.Report},

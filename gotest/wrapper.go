@@ -87,7 +87,7 @@ func Exec(ctx context.Context, args []string, opts ExecOptions) (int, error) {
 		cfg:    cfg,
 		out:    opts.Stdout,
 		runDir: filepath.Join(cfg.CacheRoot, "run", hex.EncodeToString(sum[:])[:12]),
-		args:   append([]string{"-test.timeout=" + cfg.Timeout.String()}, args[1:]...),
+		args:   binaryArgs(cfg.Timeout, args[1:]),
 		pkg:    PackageArg(opts.Dir, cfg.Cwd, cfg.Packages[opts.Dir]),
 	}
 	w.env = runEnv(opts.Environ, w.tmpDir(), cfg.Sched, w.reportPath())
@@ -128,6 +128,18 @@ func Exec(ctx context.Context, args []string, opts ExecOptions) (int, error) {
 		return 1, nil
 	}
 	return 0, ctx.Err()
+}
+
+// binaryArgs returns the test binary's arguments: the timeout of one run
+// first, so that a -test.timeout the user gave after -args still wins, then
+// what go test passed, less the -test.timeout=0s that it forwards from the
+// -timeout=0 detgo gave it.
+func binaryArgs(timeout time.Duration, args []string) []string {
+	out := []string{"-test.timeout=" + timeout.String()}
+	if i := slices.Index(args, "-test.timeout=0s"); i >= 0 {
+		return append(append(out, args[:i]...), args[i+1:]...)
+	}
+	return append(out, args...)
 }
 
 type wrapper struct {

@@ -104,15 +104,17 @@ func (w *wrapperTest) wantNot(re string) {
 
 func TestExecOneSeed(t *testing.T) {
 	w := newWrapperTest(t, "7")
-	w.binArgs = []string{"-test.v=true", "-test.run=X"}
+	// As go test passes them: its own flags, then the user's, then those after -args.
+	w.binArgs = []string{"-test.paniconexit0", "-test.timeout=0s", "-test.v=true", "-test.run=X", "-test.timeout=0s"}
 	w.run()
 	w.wantExit(0)
 	run := w.runDir()
 	w.want(
 		// A stable argv[0], under the cache, whatever go test's $WORK was.
 		"^args0="+regexp.QuoteMeta(filepath.Join(run, "pkg.test"))+"$",
-		// The user's timeout comes first, so a -test.timeout after -args wins.
-		`^args=\["-test.timeout=10m0s" "-test.v=true" "-test.run=X"\]$`,
+		// The run's timeout comes first and replaces go test's -test.timeout=0s;
+		// a -test.timeout the user gave after -args comes later and wins.
+		`^args=\["-test.timeout=10m0s" "-test.paniconexit0" "-test.v=true" "-test.run=X" "-test.timeout=0s"\]$`,
 		`^env TZ=UTC GOGC=100 GODEBUG=asyncpreemptoff=1,updatemaxprocs=0,netdns=go,fips140=off GOMAXPROCS="" GOMEMLIMIT="" DETGO_OTHER="" DETGO_SCHED=random$`,
 		"^tmpdir="+regexp.QuoteMeta(filepath.Join(run, "tmp"))+" entries=0$",
 		"^PASS$",
