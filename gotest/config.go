@@ -18,7 +18,8 @@ type RunConfig struct {
 	Timeout     time.Duration     `json:"timeout"`      // per run; 0 means none
 	Cwd         string            `json:"cwd"`          // where the user ran detgo; replay lines are relative to it
 	CacheRoot   string            `json:"cache_root"`   // runs live in <CacheRoot>/run/
-	ReplayFlags []string          `json:"replay_flags"` // go test flags a replay line repeats
+	ReplayFlags []string          `json:"replay_flags"` // go test flags a replay line with -run repeats
+	FullFlags   []string          `json:"full_flags"`   // go test flags a replay line without -run repeats
 	BinaryArgs  []string          `json:"binary_args,omitempty"`
 	Packages    map[string]string `json:"packages"` // package directory → import path
 }

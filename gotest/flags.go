@@ -101,13 +101,12 @@ var goFlags = map[string]goFlag{
 	"trace":                {value: true, test: true},
 }
 
-// notInReplay are the go test flags a replay line leaves out: it picks its
-// own tests with -run, and -failfast only changes what happens after the
-// first failure. Every other flag that reaches the test binary stays, even
-// -v, -json and -count: they change the program's path through package
-// testing and so the schedule a seed produces (measured: examples/bank
-// fails with -seed=2 but passes with -seed=2 -v, and fails for seed 1 only
-// with -count=3).
+// notInReplay are the go test flags a replay line that names the failing
+// tests leaves out: it picks its own tests with -run, and -failfast only
+// changes what happens after the first failure. Every other flag that
+// reaches the test binary stays, even -v, -json and -count: they change the
+// program's path through package testing, and with it the schedule (in
+// examples/bank, seed 30 fails with -count=3 and passes without).
 var notInReplay = []string{"run", "failfast"}
 
 // Strategies are the schedulers -sched accepts, with whether they take
@@ -144,19 +143,19 @@ func (a Arg) String() string {
 // An Invocation is a detgo test command line, split into detgo's part and
 // go test's part.
 type Invocation struct {
-	Seeds       seeds.List
-	SeedGiven   bool // -seed or -seeds was given; otherwise Seeds is one random seed to announce
-	Sched       string
-	Check       bool
-	Timeout     time.Duration // per run; go test's own -timeout is set to 0
-	Dir         string        // -C, if given
-	Flags       []Arg         // go test flags except -C, -timeout and -tags
-	UserTags    []string      // from -tags, without "detgo"
-	CountGiven  bool
-	Packages    []string // patterns; "." if none given
-	HasArgs     bool     // -args (or --) was given
-	BinaryArgs  []string // everything after -args, untouched
-	replayFlags []Arg
+	Seeds      seeds.List
+	SeedGiven  bool // -seed or -seeds was given; otherwise Seeds is one random seed to announce
+	Sched      string
+	Check      bool
+	Timeout    time.Duration // per run; go test's own -timeout is set to 0
+	Dir        string        // -C, if given
+	Flags      []Arg         // go test flags except -C, -timeout and -tags
+	UserTags   []string      // from -tags, without "detgo"
+	CountGiven bool
+	Packages   []string // patterns; "." if none given
+	HasArgs    bool     // -args (or --) was given
+	BinaryArgs []string // everything after -args, untouched
+	userFlags  []Arg    // every go test flag but -C, in order, for replay lines
 }
 
 // ErrHelp is returned by ParseArgs for -h, -help and --help.
@@ -259,21 +258,19 @@ func ParseArgs(args []string) (*Invocation, error) {
 				return nil, fmt.Errorf("invalid value %q for flag -timeout: parse error", arg.Value)
 			}
 			inv.Timeout = d
-			inv.replayFlags = append(inv.replayFlags, arg)
+			inv.userFlags = append(inv.userFlags, arg)
 			continue
 		case "tags":
 			// As in go: the last -tags wins, and tags may be separated by commas or spaces.
 			inv.UserTags = strings.FieldsFunc(arg.Value, func(r rune) bool { return r == ',' || r == ' ' })
-			inv.replayFlags = slices.DeleteFunc(inv.replayFlags, func(a Arg) bool { return a.Name == "tags" })
-			inv.replayFlags = append(inv.replayFlags, arg)
+			inv.userFlags = slices.DeleteFunc(inv.userFlags, func(a Arg) bool { return a.Name == "tags" })
+			inv.userFlags = append(inv.userFlags, arg)
 			continue
 		case "count":
 			inv.CountGiven = true
 		}
 		inv.Flags = append(inv.Flags, arg)
-		if !slices.Contains(notInReplay, short) {
-			inv.replayFlags = append(inv.replayFlags, arg)
-		}
+		inv.userFlags = append(inv.userFlags, arg)
 	}
 	switch {
 	case seed != nil && seedsSpec != nil:
@@ -352,12 +349,26 @@ func (inv *Invocation) TestFlags() []string {
 	return out
 }
 
-// ReplayFlags returns the go test flags a replay line repeats: the user's
-// flags minus -run, -failfast and -C (a replay line is relative to the
-// directory detgo ran in). The replay line adds -run, -seed and -sched itself.
+// ReplayFlags returns the go test flags a replay line that names the
+// failing tests repeats: the user's flags minus -run, -failfast and -C (a
+// replay line is relative to the directory detgo ran in). The replay line
+// adds -run, -seed and -sched itself.
 func (inv *Invocation) ReplayFlags() []string {
 	var out []string
-	for _, a := range inv.replayFlags {
+	for _, a := range inv.userFlags {
+		if !slices.Contains(notInReplay, a.Name) {
+			out = append(out, a.String())
+		}
+	}
+	return out
+}
+
+// FullReplayFlags returns the go test flags of a replay line that runs the
+// test binary exactly as the failing run did: all the user's flags but -C,
+// in their order.
+func (inv *Invocation) FullReplayFlags() []string {
+	var out []string
+	for _, a := range inv.userFlags {
 		out = append(out, a.String())
 	}
 	return out

@@ -253,3 +253,17 @@ func splitArgs(s string) []string {
 	}
 	return args
 }
+
+func TestFullReplayFlags(t *testing.T) {
+	inv, err := ParseArgs(splitArgs("-run=X -json -tags=old -v -failfast -C=dir -count=2 -timeout=5s -tags=a pkg -args -z"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Everything but -C, in order (the last -tags only).
+	if got, want := shellJoin(inv.FullReplayFlags()), "-run=X -json -v -failfast -count=2 -timeout=5s -tags=a"; got != want {
+		t.Errorf("FullReplayFlags = %s, want %s", got, want)
+	}
+	if got, want := shellJoin(inv.ReplayFlags()), "-json -v -count=2 -timeout=5s -tags=a"; got != want {
+		t.Errorf("ReplayFlags = %s, want %s", got, want)
+	}
+}

@@ -124,6 +124,7 @@ func Test(ctx context.Context, args []string, opts Options) (int, error) {
 		Cwd:         opts.Dir,
 		CacheRoot:   cacheRoot,
 		ReplayFlags: inv.ReplayFlags(),
+		FullFlags:   inv.FullReplayFlags(),
 		BinaryArgs:  inv.BinaryArgs,
 		Packages:    pkgs,
 	})

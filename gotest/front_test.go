@@ -125,6 +125,18 @@ func TestFront(t *testing.T) {
 		`^detgo: replay: detgo test -run '\^TestOdd\$' -seed=3 \./pkg$`,
 		"^FAIL\texample.com/m/pkg\t")
 
+	// The replay line, run as printed, fails the same way.
+	line := regexp.MustCompile(`(?m)^detgo: replay: (.*)$`).FindStringSubmatch(r.stdout)[1]
+	words := splitArgs(line)
+	if words[0] != "detgo" || words[1] != "test" {
+		t.Fatalf("replay line %q", line)
+	}
+	r = runFront(t, root, words[2:]...)
+	if r.code != 1 {
+		t.Fatalf("replay %s = %d, %v\n%s%s", line, r.code, r.err, r.stdout, r.stderr)
+	}
+	match(t, "replay stdout", r.stdout, "^--- FAIL: TestOdd", "^detgo: FAIL seed=3 sched=random$", "^detgo: replay: "+regexp.QuoteMeta(line)+"$")
+
 	// Flags for go test, the test binary's after -args; the result cache
 	// never answers (-count=1).
 	for range 2 {

@@ -107,12 +107,8 @@ type Replay struct {
 // String returns the replay command line, quoted for a POSIX shell.
 func (r Replay) String() string {
 	args := []string{"detgo", "test"}
-	switch len(r.Tests) {
-	case 0:
-	case 1:
-		args = append(args, "-run", "^"+r.Tests[0]+"$")
-	default:
-		args = append(args, "-run", "^("+strings.Join(r.Tests, "|")+")$")
+	if len(r.Tests) > 0 {
+		args = append(args, "-run", runPattern(r.Tests))
 	}
 	args = append(args, "-seed="+strconv.FormatUint(r.Seed, 10))
 	if r.Sched != "" && r.Sched != DefaultSched {
@@ -125,6 +121,14 @@ func (r Replay) String() string {
 		args = append(args, r.BinaryArgs...)
 	}
 	return shellJoin(args)
+}
+
+// runPattern is the -run pattern that selects exactly the top-level tests.
+func runPattern(tests []string) string {
+	if len(tests) == 1 {
+		return "^" + tests[0] + "$"
+	}
+	return "^(" + strings.Join(tests, "|") + ")$"
 }
 
 // PackageArg names the package in directory dir the way a user in directory

@@ -87,6 +87,7 @@ func Exec(ctx context.Context, args []string, opts ExecOptions) (int, error) {
 		cfg:    cfg,
 		out:    opts.Stdout,
 		runDir: filepath.Join(cfg.CacheRoot, "run", hex.EncodeToString(sum[:])[:12]),
+		given:  args[1:],
 		args:   binaryArgs(cfg.Timeout, args[1:]),
 		pkg:    PackageArg(opts.Dir, cfg.Cwd, cfg.Packages[opts.Dir]),
 	}
@@ -147,7 +148,8 @@ type wrapper struct {
 	out    io.Writer
 	runDir string
 	binary string   // the stable copy of the test binary
-	args   []string // its arguments
+	given  []string // the arguments go test gave it
+	args   []string // the arguments it runs with
 	env    []string // its environment, less DETGO_SEED
 	pkg    string   // the package as a replay line names it
 }
@@ -162,11 +164,11 @@ func (w *wrapper) runSeed(ctx context.Context, seed uint64) bool {
 	var problems []string
 	var r Run
 	if !w.cfg.Check {
-		r = w.run(ctx, seed, io.MultiWriter(w.out, &scan))
+		r = w.run(ctx, seed, w.args, io.MultiWriter(w.out, &scan))
 		problems = w.reportProblem(seed, r)
 	} else {
-		r = w.run(ctx, seed, nil)
-		r2 := w.run(ctx, seed, nil)
+		r = w.run(ctx, seed, w.args, nil)
+		r2 := w.run(ctx, seed, w.args, nil)
 		w.out.Write(r.Output)
 		scan.Write(r.Output)
 		scan.Write(r2.Output) // a test that failed only the second time is worth a -run too
@@ -197,8 +199,56 @@ func (w *wrapper) runSeed(ctx context.Context, seed uint64) bool {
 		BinaryArgs: w.cfg.BinaryArgs,
 	}
 	fmt.Fprintf(w.out, "detgo: FAIL seed=%d sched=%s\n", seed, w.cfg.Sched)
+	// A replay line that names the failing tests is only printed once it is
+	// seen to fail: tests that ran before them, or a flag such as -run itself,
+	// can change the schedule. Otherwise the replay runs the binary exactly as
+	// this run did.
+	if len(replay.Tests) > 0 && !w.fails(ctx, seed, narrowedArgs(w.given, len(w.cfg.BinaryArgs), replay.Tests)) {
+		if ctx.Err() != nil {
+			return false
+		}
+		fmt.Fprintf(w.out, "detgo: seed=%d passes with -run %s alone; the replay runs the same tests as this run\n",
+			seed, shellQuote(runPattern(replay.Tests)))
+		replay.Tests = nil
+	}
+	if len(replay.Tests) == 0 {
+		replay.Flags = w.cfg.FullFlags
+	}
 	fmt.Fprintf(w.out, "detgo: replay: %s\n", replay)
 	return false
+}
+
+// fails runs seed with the test binary arguments args, quietly, and reports
+// whether the run failed.
+func (w *wrapper) fails(ctx context.Context, seed uint64, args []string) bool {
+	r := w.run(ctx, seed, binaryArgs(w.cfg.Timeout, args), nil)
+	return r.ExitCode != 0 || w.reportProblem(seed, r) != nil
+}
+
+// narrowedArgs returns the arguments go test gives the test binary for a
+// replay line naming tests, from those it gave for the failing run (given,
+// whose last nBinary came after -args). go test forwards test flags as
+// -test.name=value in command-line order, and a replay line has its -run
+// just before the user's flags, that is right after the -timeout=0 that
+// detgo puts before them, and none of the user's -run or -failfast.
+func narrowedArgs(given []string, nBinary int, tests []string) []string {
+	nBinary = min(nBinary, len(given))
+	head, tail := given[:len(given)-nBinary], given[len(given)-nBinary:]
+	run := "-test.run=" + runPattern(tests)
+	var out []string
+	for _, a := range head {
+		if strings.HasPrefix(a, "-test.run=") || strings.HasPrefix(a, "-test.failfast=") {
+			continue
+		}
+		out = append(out, a)
+		if a == "-test.timeout=0s" && run != "" {
+			out, run = append(out, run), ""
+		}
+	}
+	if run != "" {
+		out = append(out, run)
+	}
+	return append(out, tail...)
 }
 
 // reportProblem checks the runtime's report of run r and returns what is
@@ -219,9 +269,9 @@ func (w *wrapper) reportProblem(seed uint64, r Run) []string {
 	return nil
 }
 
-// run runs the test binary once with seed. Its stdout and stderr go to
-// stream, or into the Run's Output if stream is nil.
-func (w *wrapper) run(ctx context.Context, seed uint64, stream io.Writer) Run {
+// run runs the test binary once with seed and args. Its stdout and stderr
+// go to stream, or into the Run's Output if stream is nil.
+func (w *wrapper) run(ctx context.Context, seed uint64, args []string, stream io.Writer) Run {
 	// fail reports a problem of the wrapper's own as a failed run. %v, not
 	// %w: it must not look like a missing report.
 	fail := func(err error) Run { return Run{ExitCode: 2, ReportErr: fmt.Errorf("%v", err)} }
@@ -245,7 +295,7 @@ func (w *wrapper) run(ctx context.Context, seed uint64, stream io.Writer) Run {
 	if stream == nil {
 		stream = &capture
 	}
-	cmd := exec.CommandContext(ctx, w.binary, w.args...)
+	cmd := exec.CommandContext(ctx, w.binary, args...)
 	cmd.Env = append(slices.Clip(w.env), "DETGO_SEED="+strconv.FormatUint(seed, 10))
 	cmd.Stdout, cmd.Stderr = stream, stream // one writer, one pipe: the order of lines is kept
 	cmd.WaitDelay = 5 * time.Second

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -44,6 +45,7 @@ func newWrapperTest(t *testing.T, spec string) *wrapperTest {
 		Cwd:         w.cwd,
 		CacheRoot:   w.cache,
 		ReplayFlags: []string{"-short"},
+		FullFlags:   []string{"-run=Odd", "-short", "-failfast"},
 		Packages:    map[string]string{w.pkgDir: "example.com/m/pkg"},
 	}
 	return w
@@ -187,7 +189,8 @@ func TestExecNoReport(t *testing.T) {
 	w.want("^PASS$",
 		"^detgo: the test binary did not run on the detgo runtime \\(no report at "+regexp.QuoteMeta(report)+"\\); run 'detgo toolchain verify'$",
 		"^detgo: FAIL seed=1 sched=random$",
-		`^detgo: replay: detgo test -seed=1 -short \./pkg$`, // no failing test to name: no -run
+		// No failing test to name: the replay runs the tests this run did.
+		`^detgo: replay: detgo test -seed=1 -run=Odd -short -failfast \./pkg$`,
 	)
 
 	// A failing binary without a report is told apart.
@@ -239,8 +242,54 @@ func TestExecCheck(t *testing.T) {
 		`^\toutput line 5, run 1: "PASS"$`,
 		`^\toutput line 5, run 2: "a different line"$`,
 		"^detgo: FAIL seed=4 sched=random$",
-		`^detgo: replay: detgo test -seed=4 -short \./pkg$`,
+		`^detgo: replay: detgo test -seed=4 -run=Odd -short -failfast \./pkg$`,
 	)
+}
+
+// TestExecReplayVerified: a replay line names the failing tests only if the
+// binary fails with just them.
+func TestExecReplayVerified(t *testing.T) {
+	w := newWrapperTest(t, "3")
+	w.env = []string{"FAKE_MODE=needsall"} // fails only without -test.run
+	w.binArgs = []string{"-test.paniconexit0", "-test.timeout=0s", "-test.failfast=true"}
+	w.run()
+	w.wantExit(1)
+	w.want(
+		"^--- FAIL: TestOdd",
+		"^detgo: FAIL seed=3 sched=random$",
+		`^detgo: seed=3 passes with -run '\^TestOdd\$' alone; the replay runs the same tests as this run$`,
+		`^detgo: replay: detgo test -seed=3 -run=Odd -short -failfast \./pkg$`,
+	)
+	// The check ran the binary as the replay line would: quietly.
+	if n := strings.Count(w.out.String(), "args0="); n != 1 {
+		t.Errorf("%d outputs printed, want 1:\n%s", n, w.out.String())
+	}
+}
+
+func TestNarrowedArgs(t *testing.T) {
+	for _, tt := range []struct {
+		given   []string
+		nBinary int
+		want    []string
+	}{
+		{
+			[]string{"-test.paniconexit0", "-test.count=1", "-test.timeout=0s", "-test.run=X", "-test.v=true", "-test.failfast=true"}, 0,
+			[]string{"-test.paniconexit0", "-test.count=1", "-test.timeout=0s", "-test.run=^(TestA|TestB)$", "-test.v=true"},
+		},
+		{
+			// After -args, nothing is touched.
+			[]string{"-test.v=test2json", "-test.paniconexit0", "-test.timeout=0s", "-test.run=Y", "-test.run=Z", "-x"}, 2,
+			[]string{"-test.v=test2json", "-test.paniconexit0", "-test.timeout=0s", "-test.run=^(TestA|TestB)$", "-test.run=Z", "-x"},
+		},
+		{
+			[]string{"-test.paniconexit0"}, 0,
+			[]string{"-test.paniconexit0", "-test.run=^(TestA|TestB)$"},
+		},
+	} {
+		if got := narrowedArgs(tt.given, tt.nBinary, []string{"TestA", "TestB"}); !slices.Equal(got, tt.want) {
+			t.Errorf("narrowedArgs(%q, %d) =\n%q\nwant\n%q", tt.given, tt.nBinary, got, tt.want)
+		}
+	}
 }
 
 // TestExecLock runs two wrappers on one package at once: the lock makes
