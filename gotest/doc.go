@@ -60,6 +60,11 @@ replays it:
 	detgo: FAIL seed=4711 sched=random
 	detgo: replay: detgo test -run '^TestDeposits$' -seed=4711 ./bank
 
+The replay line names the failing tests with -run only if they fail alone
+too (detgo runs them once more to see); otherwise it repeats the flags of
+the failing run. It keeps every flag that reaches the test binary (-v,
+-json, -count, ...), since each can change the schedule.
+
 Differences from go test:
   - -count=1 is implied: go test's result cache does not know the seed.
   - -timeout (default 10m) applies to each run of each seed and is measured on

@@ -178,6 +178,7 @@ func TestFront(t *testing.T) {
 
 func TestFrontErrors(t *testing.T) {
 	root := writeModule(t)
+	os.MkdirAll(filepath.Join(root, "empty"), 0o755)
 	for _, tt := range []struct {
 		args  []string
 		err   string
@@ -187,6 +188,7 @@ func TestFrontErrors(t *testing.T) {
 		{[]string{"-seeds=1-x"}, `-seeds "1-x": "x" is not a number`, true},
 		{[]string{"-seed=1", "./nope"}, `package "./nope": `, false},
 		{[]string{"-seed=1", "./nope/..."}, `package "./nope/...": pattern ./nope/...: `, false},
+		{[]string{"-seed=1", "./empty/..."}, `"./empty/..." matched no packages`, false},
 	} {
 		if testing.Short() && !tt.usage {
 			continue
