@@ -109,6 +109,10 @@ func Exec(ctx context.Context, args []string, opts ExecOptions) (int, error) {
 	if err := linkOrCopy(args[0], w.binary); err != nil {
 		return 2, fmt.Errorf("exec: %v", err)
 	}
+	// Leave only the lock and the last report behind: a copy of every test
+	// binary ever run, one per package, would fill the cache.
+	defer os.Remove(w.binary)
+	defer removeAll(w.tmpDir())
 
 	failed := false
 	for seed := range list.All() {
@@ -125,10 +129,13 @@ func Exec(ctx context.Context, args []string, opts ExecOptions) (int, error) {
 			}
 		}
 	}
-	if failed {
+	switch {
+	case failed:
 		return 1, nil
+	case ctx.Err() != nil:
+		return 2, errors.New("exec: interrupted")
 	}
-	return 0, ctx.Err()
+	return 0, nil
 }
 
 // binaryArgs returns the test binary's arguments: the timeout of one run

@@ -123,6 +123,15 @@ func TestExecOneSeed(t *testing.T) {
 	)
 	w.wantNot("^detgo: seed=") // one seed: no header, the output is go test's own
 	w.wantNot("^detgo: FAIL")
+	// Afterwards only the lock and the report are left.
+	entries, _ := os.ReadDir(run)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if !slices.Equal(names, []string{"lock", "report"}) {
+		t.Errorf("the run directory holds %q, want lock and report", names)
+	}
 
 	// The next run gets the same paths and an empty TMPDIR again.
 	first := w.out.String()
