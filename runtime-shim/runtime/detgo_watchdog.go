@@ -20,7 +20,7 @@ package runtime
 
 import "internal/runtime/atomic"
 
-const detgoWatchdogLimit = 100e6 // real ns without progress before stepping in
+const detgoWatchdogLimit = 1e9 // real ns without progress before stepping in
 
 // detgoStartWatchdog replaces newm(sysmon) in detgo mode.
 func detgoStartWatchdog() {
