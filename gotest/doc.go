@@ -67,9 +67,10 @@ the failing run. It keeps every flag that reaches the test binary (-v,
 
 Differences from go test:
   - -count=1 is implied: go test's result cache does not know the seed.
-  - -timeout (default 10m) applies to each run of each seed and is measured on
-    the virtual clock; a test binary still running one minute of real time
-    after it is killed.
+  - -timeout (default 10m) bounds the real time of each run of each seed; at
+    the limit detgo sends SIGQUIT (goroutine dump) and reports the seed. The
+    test binary's own alarm (-test.timeout, 24h unless given after -args)
+    runs on the virtual clock and bounds simulated time.
   - -c, -o, -exec and -overlay are detgo's own and are rejected.
   - Flags go test does not know are rejected; give the test binary's own
     flags after -args.

@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/rogpeppe/go-internal/lockedfile"
@@ -42,10 +43,16 @@ var pinnedEnv = []string{
 // droppedEnv are the variables removed from the inherited environment, besides DETGO_*.
 var droppedEnv = []string{"GOMAXPROCS", "GOGC", "GOMEMLIMIT", "GODEBUG", "TZ", "TMPDIR"}
 
-// killGrace is how long past its -test.timeout a test binary may run in real
-// time before the wrapper kills it, as go test does: the binary's own alarm
-// runs on the virtual clock, which a busy loop never advances.
-const killGrace = time.Minute
+// SimTimeout is the test binary's own -test.timeout alarm. It runs on the
+// virtual clock, so it limits simulated time: a test may sleep for hours in
+// microseconds, while a goroutine that never stops setting timers (a ticker
+// loop) is still caught. The user's -timeout limits real time instead,
+// enforced by the wrapper (see run).
+const SimTimeout = 24 * time.Hour
+
+// quitGrace is how long a test binary has to print its goroutine dump after
+// SIGQUIT before it is killed.
+const quitGrace = 5 * time.Second
 
 // Exec is detgo exec: go test runs it as -exec, in the package directory,
 // with the test binary and its arguments. It runs the binary once per seed
@@ -88,7 +95,7 @@ func Exec(ctx context.Context, args []string, opts ExecOptions) (int, error) {
 		out:    opts.Stdout,
 		runDir: filepath.Join(cfg.CacheRoot, "run", hex.EncodeToString(sum[:])[:12]),
 		given:  args[1:],
-		args:   binaryArgs(cfg.Timeout, args[1:]),
+		args:   binaryArgs(args[1:]),
 		pkg:    PackageArg(opts.Dir, cfg.Cwd, cfg.Packages[opts.Dir]),
 	}
 	w.env = runEnv(opts.Environ, w.tmpDir(), cfg.Sched, w.reportPath())
@@ -138,12 +145,12 @@ func Exec(ctx context.Context, args []string, opts ExecOptions) (int, error) {
 	return 0, nil
 }
 
-// binaryArgs returns the test binary's arguments: the timeout of one run
+// binaryArgs returns the test binary's arguments: the simulated-time alarm
 // first, so that a -test.timeout the user gave after -args still wins, then
 // what go test passed, less the -test.timeout=0s that it forwards from the
 // -timeout=0 detgo gave it.
-func binaryArgs(timeout time.Duration, args []string) []string {
-	out := []string{"-test.timeout=" + timeout.String()}
+func binaryArgs(args []string) []string {
+	out := []string{"-test.timeout=" + SimTimeout.String()}
 	if i := slices.Index(args, "-test.timeout=0s"); i >= 0 {
 		return append(append(out, args[:i]...), args[i+1:]...)
 	}
@@ -228,7 +235,7 @@ func (w *wrapper) runSeed(ctx context.Context, seed uint64) bool {
 // fails runs seed with the test binary arguments args, quietly, and reports
 // whether the run failed.
 func (w *wrapper) fails(ctx context.Context, seed uint64, args []string) bool {
-	r := w.run(ctx, seed, binaryArgs(w.cfg.Timeout, args), nil)
+	r := w.run(ctx, seed, binaryArgs(args), nil)
 	return r.ExitCode != 0 || w.reportProblem(seed, r) != nil
 }
 
@@ -293,25 +300,31 @@ func (w *wrapper) run(ctx context.Context, seed uint64, args []string, stream io
 	if err := os.Remove(w.reportPath()); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fail(err)
 	}
+	// -timeout bounds real time, as under go test; the binary's own alarm
+	// (SimTimeout) bounds simulated time.
+	runCtx := ctx
 	if w.cfg.Timeout > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, w.cfg.Timeout+killGrace)
+		runCtx, cancel = context.WithTimeout(ctx, w.cfg.Timeout)
 		defer cancel()
 	}
 	var capture bytes.Buffer
 	if stream == nil {
 		stream = &capture
 	}
-	cmd := exec.CommandContext(ctx, w.binary, args...)
+	cmd := exec.CommandContext(runCtx, w.binary, args...)
+	// On timeout, SIGQUIT first: the Go runtime prints every goroutine's
+	// stack, which is what a user needs to see where the test hung.
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGQUIT) }
 	cmd.Env = append(slices.Clip(w.env), "DETGO_SEED="+strconv.FormatUint(seed, 10))
 	cmd.Stdout, cmd.Stderr = stream, stream // one writer, one pipe: the order of lines is kept
-	cmd.WaitDelay = 5 * time.Second
+	cmd.WaitDelay = quitGrace
 	err := cmd.Run()
 	if cmd.ProcessState == nil {
 		return fail(err)
 	}
-	if ctx.Err() == context.DeadlineExceeded {
-		fmt.Fprintf(w.out, "detgo: killed the test binary after %v of real time: its -timeout alarm runs on the virtual clock, which did not reach %v\n", w.cfg.Timeout+killGrace, w.cfg.Timeout)
+	if ctx.Err() == nil && runCtx.Err() == context.DeadlineExceeded {
+		fmt.Fprintf(w.out, "detgo: test binary still running after -timeout=%v of real time (seed=%d); stopped it with SIGQUIT (goroutine dump above)\n", w.cfg.Timeout, seed)
 	}
 	r := Run{ExitCode: cmd.ProcessState.ExitCode(), Output: capture.Bytes()}
 	if r.ExitCode < 0 { // killed by a signal

@@ -116,7 +116,7 @@ func TestExecOneSeed(t *testing.T) {
 		"^args0="+regexp.QuoteMeta(filepath.Join(run, "pkg.test"))+"$",
 		// The run's timeout comes first and replaces go test's -test.timeout=0s;
 		// a -test.timeout the user gave after -args comes later and wins.
-		`^args=\["-test.timeout=10m0s" "-test.paniconexit0" "-test.v=true" "-test.run=X" "-test.timeout=0s"\]$`,
+		`^args=\["-test.timeout=24h0m0s" "-test.paniconexit0" "-test.v=true" "-test.run=X" "-test.timeout=0s"\]$`,
 		`^env TZ=UTC GOGC=100 GODEBUG=asyncpreemptoff=1,updatemaxprocs=0,netdns=go,fips140=off GOMAXPROCS="" GOMEMLIMIT="" DETGO_OTHER="" DETGO_SCHED=random$`,
 		"^tmpdir="+regexp.QuoteMeta(filepath.Join(run, "tmp"))+" entries=0$",
 		"^PASS$",
@@ -335,4 +335,24 @@ func TestExecErrors(t *testing.T) {
 	if err == nil || err.Error() != "exec: $DETGO_RUN is not set (detgo exec is run by detgo test through go test -exec)" {
 		t.Errorf("Exec without DETGO_RUN: error = %v", err)
 	}
+}
+
+// A run that outlives -timeout in real time gets SIGQUIT (a Go binary then
+// prints every goroutine's stack) and is reported with its seed.
+func TestExecRealTimeout(t *testing.T) {
+	w := newWrapperTest(t, "1")
+	w.cfg.Timeout = 300 * time.Millisecond
+	w.env = []string{"FAKE_SLEEP=1h"}
+	start := time.Now()
+	w.run()
+	if d := time.Since(start); d > 30*time.Second {
+		t.Errorf("wrapper took %v to stop a run with -timeout=300ms", d)
+	}
+	w.wantExit(1)
+	w.want(
+		`(?m)^SIGQUIT: quit$`,
+		`(?m)^goroutine \d+ .*\[sleep\]:$`,
+		`(?m)^detgo: test binary still running after -timeout=300ms of real time \(seed=1\); stopped it with SIGQUIT \(goroutine dump above\)$`,
+		`(?m)^detgo: FAIL seed=1 sched=random$`,
+	)
 }
