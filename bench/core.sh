@@ -2,6 +2,8 @@
 # bench/core.sh: what detgo costs, measured side by side with plain go test in
 # one run on this machine. Prints a table; every number is real wall time.
 #
+#   std build    the whole patched standard library (detgo toolchain build) from
+#                an empty GOCACHE, against go build std from an empty GOCACHE
 #   cold build   patched std + test binary from an empty GOCACHE and detgo cache,
 #                against go test from an empty GOCACHE
 #   warm build   the same again, caches kept
@@ -40,6 +42,10 @@ ratio() { echo "scale=2; $1 / $2" | bc -l; }
 fmt() { printf '%.3f' "$1"; }
 
 export GOFLAGS=
+std_go=$(GOCACHE=$work/gocache-std-plain secs go build std)
+std_detgo=$(GOCACHE=$work/gocache-std-detgo DETGO_CACHE=$work/detgocache-std secs "$detgo" toolchain build)
+std_detgo_warm=$(GOCACHE=$work/gocache-std-detgo DETGO_CACHE=$work/detgocache-std secs "$detgo" toolchain build)
+std_go_warm=$(GOCACHE=$work/gocache-std-plain secs go build std)
 cold_go=$(GOCACHE=$work/gocache-plain secs go test -count=1 -run TestCPUBound $pkg)
 warm_go=$(GOCACHE=$work/gocache-plain secs go test -count=1 -run TestCPUBound $pkg)
 cold_detgo=$(GOCACHE=$work/gocache-detgo DETGO_CACHE=$work/detgocache secs "$detgo" test -seed=1 -run TestCPUBound $pkg)
@@ -57,6 +63,8 @@ marg_go=$(echo "($many_go - $seed_go) / 10" | bc -l)
 marg_detgo=$(echo "($many_detgo - $seed_detgo) / 10" | bc -l)
 
 printf '%-44s %10s %10s %8s\n' "measure (seconds, wall)" "go test" "detgo" "ratio"
+printf '%-44s %10s %10s %8s\n' "whole std, cold (empty caches)" "$(fmt $std_go)" "$(fmt $std_detgo)" "$(ratio $std_detgo $std_go)"
+printf '%-44s %10s %10s %8s\n' "whole std, warm" "$(fmt $std_go_warm)" "$(fmt $std_detgo_warm)" "$(ratio $std_detgo_warm $std_go_warm)"
 printf '%-44s %10s %10s %8s\n' "cold build + 1 run (empty caches)" "$(fmt $cold_go)" "$(fmt $cold_detgo)" "$(ratio $cold_detgo $cold_go)"
 printf '%-44s %10s %10s %8s\n' "warm build + 1 run" "$(fmt $warm_go)" "$(fmt $warm_detgo)" "$(ratio $warm_detgo $warm_go)"
 printf '%-44s %10s %10s %8s\n' "one seed, CPU-bound test (median of $RUNS)" "$(fmt $seed_go)" "$(fmt $seed_detgo)" "$(ratio $seed_detgo $seed_go)"
