@@ -64,13 +64,14 @@ type detgoState struct {
 
 	// Trace; see detgo_report.go. Counters are read by the watchdog, so
 	// they are updated atomically.
-	hash        uint64
-	steps       uint64 // picks of the next goroutine
-	yieldPoints uint64 // yield points reached
-	yields      uint64 // yield points at which the running goroutine gave way
-	jumps       uint64 // idle clock jumps
-	nondet      uint64 // events detgo could not make deterministic (watchdog preemptions)
-	spun        uint32 // set by the watchdog: the goroutine it preempted was spinning
+	hash          uint64
+	steps         uint64 // picks of the next goroutine
+	yieldPoints   uint64 // yield points reached
+	yields        uint64 // yield points at which the running goroutine gave way
+	jumps         uint64 // idle clock jumps
+	nondet        uint64 // switches detgo could not make deterministic (after a watchdog stop)
+	watchdogStops uint64 // goroutines the watchdog stopped for reaching no yield point
+	spun          uint64 // goid of the goroutine the watchdog stopped, until the next pick
 
 	checkpoints     [detgoMaxCheckpoints]detgoCheckpointEntry
 	ncheckpoints    int

@@ -19,7 +19,7 @@ package runtime
 import "internal/runtime/atomic"
 
 const (
-	detgoEpochMono = int64(3600e9)           // nanotime at start: 1h (never 0)
+	detgoEpochMono = int64(3600e9)          // nanotime at start: 1h (never 0)
 	detgoEpochWall = int64(946684800) * 1e9 // 2000-01-01T00:00:00Z in Unix ns
 )
 

@@ -114,6 +114,7 @@ func detgoReport(exitCode int) {
 	detgoReportUint("jumps", atomic.Load64(&detgo.jumps))
 	detgoReportUint("vnow", uint64(detgoNanotime()-detgoEpochMono))
 	detgoReportUint("nondet", atomic.Load64(&detgo.nondet))
+	detgoReportUint("watchdog", atomic.Load64(&detgo.watchdogStops))
 	detgoReportUint("exit", uint64(exitCode))
 	for i := 0; i < detgo.ncheckpoints; i++ {
 		c := detgo.checkpoints[i]

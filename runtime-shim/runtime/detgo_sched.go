@@ -94,14 +94,27 @@ func detgoPick() *g {
 		return nil
 	}
 	var k int32
-	if atomic.Load(&detgo.spun) != 0 && n > 1 {
-		// The watchdog preempted a spinning goroutine, which is now at
-		// the back of the queue: run one of the goroutines it waits for.
-		atomic.Store(&detgo.spun, 0)
-		k = detgoStrategyPick(n - 1)
-	} else {
-		k = detgoStrategyPick(n)
+	if spun := atomic.Load64(&detgo.spun); spun != 0 {
+		atomic.Store64(&detgo.spun, 0)
+		// The watchdog stopped a goroutine that reached no yield point
+		// (detgo_watchdog.go); it waits at the back of the queue.
+		if sched.runq.tail.ptr().goid == spun {
+			if n == 1 {
+				// Nothing else can run: resume it and leave no
+				// trace, so that a long computation running alone
+				// stays deterministic.
+				gp := sched.runq.pop()
+				unlock(&sched.lock)
+				return gp
+			}
+			// It may be spinning, waiting for another goroutine:
+			// run one of those. Where it stopped depended on
+			// real time, so this switch is not reproducible.
+			detgoCount(&detgo.nondet)
+			n--
+		}
 	}
+	k = detgoStrategyPick(n)
 	if k < 0 || k >= n {
 		throw("detgo: strategy picked outside the run queue")
 	}

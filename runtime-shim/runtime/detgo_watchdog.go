@@ -2,15 +2,22 @@
 //
 // In detgo mode sysmon does not run: its preemption, P retaking and forced
 // GCs all depend on real time. The watchdog takes its thread slot and only
-// observes. It watches the scheduler's progress counters in real time; when
-// the running goroutine has reached no scheduling or yield point for
-// detgoWatchdogLimit, it is spinning in a loop that detgo cannot interrupt
-// deterministically (for example `for !done.Load() {}` waiting for another
-// goroutine). The watchdog then asks it to stop at its next function call,
-// exactly as sysmon would, and counts the event in detgo.nondet: where in
-// the loop the request lands depends on real time, so the report says the
-// run was not reproducible by construction. The next pick then prefers
-// another goroutine (detgo.spun), since a spinning goroutine waits for one.
+// observes. It watches, in real time, the scheduler's progress counters and
+// the heap. A goroutine that reaches no scheduling or yield point is either
+// computing (a long sort, a big JSON document) or spinning in a loop that
+// detgo cannot interrupt deterministically, such as `for !done.Load() {}` or
+// `for ctx.Err() == nil {}` waiting for another goroutine. Spinning loops
+// rarely allocate; computations usually do. So the watchdog steps in after
+// detgoSpinLimit without scheduling progress and without allocation, or
+// after detgoStallLimit without scheduling progress at all.
+//
+// Stepping in means asking the running goroutine to stop at its next function
+// call, exactly as sysmon would (no signal). Where in its loop it stops
+// depends on real time. The next pick prefers another goroutine (detgo.spun),
+// since a spinning goroutine waits for one; that switch happened at a point
+// chosen by real time, so it is counted in detgo.nondet. If no other
+// goroutine is runnable, the same goroutine resumes and the pick leaves no
+// trace, so a long computation that runs alone stays deterministic.
 //
 // The watchdog is counted in sched.nmsys, as sysmon is, so that checkdead
 // still reports "all goroutines are asleep" when nothing can run. It takes
@@ -20,7 +27,10 @@ package runtime
 
 import "internal/runtime/atomic"
 
-const detgoWatchdogLimit = 1e9 // real ns without progress before stepping in
+const (
+	detgoSpinLimit  = 100e6 // real ns without scheduling progress or allocation
+	detgoStallLimit = 1e9   // real ns without scheduling progress
+)
 
 // detgoStartWatchdog replaces newm(sysmon) in detgo mode.
 func detgoStartWatchdog() {
@@ -34,23 +44,33 @@ func detgoStartWatchdog() {
 
 //go:nowritebarrierrec
 func detgoWatchdog() {
-	var last uint64
-	since := nanotime1()
+	var lastProgress, lastHeap uint64
+	sinceProgress := nanotime1()
+	sinceAlloc := sinceProgress
 	for {
 		usleep(20 * 1000)
-		progress := atomic.Load64(&detgo.steps) + atomic.Load64(&detgo.yieldPoints)
 		now := nanotime1()
-		if progress != last {
-			last, since = progress, now
+		if p := atomic.Load64(&detgo.steps) + atomic.Load64(&detgo.yieldPoints); p != lastProgress {
+			lastProgress, sinceProgress, sinceAlloc = p, now, now
 			continue
 		}
-		if now-since < detgoWatchdogLimit {
+		if h := gcController.heapLive.Load(); h != lastHeap {
+			lastHeap, sinceAlloc = h, now
+		}
+		if now-sinceAlloc < detgoSpinLimit && now-sinceProgress < detgoStallLimit {
 			continue
 		}
-		since = now
-		if pp := allp[0]; pp.status == _Prunning && preemptone(pp) {
-			detgoCount(&detgo.nondet)
-			atomic.Store(&detgo.spun, 1)
+		sinceProgress, sinceAlloc = now, now
+		pp := allp[0]
+		mp := pp.m.ptr()
+		if pp.status != _Prunning || mp == nil {
+			continue
+		}
+		if gp := mp.curg; gp != nil && gp != mp.g0 {
+			atomic.Store64(&detgo.spun, gp.goid)
+			if preemptone(pp) {
+				detgoCount(&detgo.watchdogStops)
+			}
 		}
 	}
 }
