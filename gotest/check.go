@@ -25,9 +25,9 @@ func CompareRuns(a, b Run) []string {
 		head = append(head, fmt.Sprintf("trace hash 0x%016x vs 0x%016x", a.Report.Hash, b.Report.Hash))
 		detail = append(detail, divergence(a.Report, b.Report))
 		if a.Report.Nondet > 0 || b.Report.Nondet > 0 {
-			// Inputs from outside the simulation: the runs could not be equal
-			// by construction, which is not a determinism bug in detgo.
-			detail = append(detail, fmt.Sprintf("the runs read %d and %d inputs from outside the simulation (nondet), so they are not reproducible by construction",
+			// Switches at points chosen by real time: the runs could not be
+			// equal by construction, which is not a determinism bug in detgo.
+			detail = append(detail, fmt.Sprintf("the runs made %d and %d switches at points chosen by real time (nondet: the watchdog stopped a goroutine that reached no yield point), so they are not reproducible by construction",
 				a.Report.Nondet, b.Report.Nondet))
 		}
 	}

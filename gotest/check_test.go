@@ -60,7 +60,7 @@ func TestCompareRuns(t *testing.T) {
 				Checkpoints: []Checkpoint{{1024, 1}, {2048, 2}}}},
 			[]string{"trace hash 0x0000000000000abc vs 0x0000000000000def",
 				"diverged between step 2048 and the end at step 3000",
-				"the runs read 0 and 2 inputs from outside the simulation (nondet), so they are not reproducible by construction"},
+				"the runs made 0 and 2 switches at points chosen by real time (nondet: the watchdog stopped a goroutine that reached no yield point), so they are not reproducible by construction"},
 		},
 		{
 			"output only, extra line",

@@ -31,7 +31,7 @@ type Report struct {
 	Yields      uint64
 	Jumps       uint64
 	VNow        uint64 // the virtual clock at exit, in nanoseconds
-	Nondet      uint64 // inputs from outside the simulation that could change the outcome
+	Nondet      uint64 // switches at points chosen by real time (after a watchdog stop)
 	Checkpoints []Checkpoint
 }
 
