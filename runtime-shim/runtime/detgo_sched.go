@@ -13,7 +13,7 @@
 //   - detgoPick, called from findRunnable, removes the next goroutine to run
 //     from the queue. It is the only place a goroutine is chosen.
 //   - detgoYield, called at yield points (channel operations, select, go
-//     statements, sync primitives), may put the running goroutine at the
+//     statements, sync primitives, time.Now, context's Err), may put the running goroutine at the
 //     back of the queue so that detgoPick chooses again. This is what lets a
 //     switch happen *between* two critical sections.
 //
@@ -28,9 +28,9 @@ import (
 	_ "unsafe" // for go:linkname
 )
 
-// Yield point kinds, mixed into the trace hash. internal/sync and sync pass
-// their own; keep the numbers in step with runtime-shim/sync/detgo.go and
-// runtime-shim/internal/sync/detgo.go.
+// Yield point kinds, mixed into the trace hash. internal/sync, sync and
+// context pass their own; keep the numbers in step with
+// runtime-shim/{sync,internal/sync,context}/detgo.go.
 const (
 	detgoYieldChanSend = iota + 1
 	detgoYieldChanRecv
@@ -48,6 +48,8 @@ const (
 	detgoYieldWaitGroupWait
 	detgoYieldOnce
 	detgoYieldCondSignal
+	detgoYieldContextErr
+	detgoYieldTimeNow
 )
 
 // detgoRunqput replaces runqput in detgo mode: every runnable goroutine goes
@@ -178,5 +180,10 @@ func sync_runtime_detgoYield(kind uint8) {
 
 //go:linkname internal_sync_runtime_detgoYield internal/sync.runtime_detgoYield
 func internal_sync_runtime_detgoYield(kind uint8) {
+	detgoYield(kind)
+}
+
+//go:linkname context_runtime_detgoYield context.runtime_detgoYield
+func context_runtime_detgoYield(kind uint8) {
 	detgoYield(kind)
 }

@@ -28,8 +28,8 @@ package runtime
 import "internal/runtime/atomic"
 
 const (
-	detgoSpinLimit  = 100e6 // real ns without scheduling progress or allocation
-	detgoStallLimit = 1e9   // real ns without scheduling progress
+	detgoSpinLimit  = 1e9 // real ns without scheduling progress or allocation
+	detgoStallLimit = 3e9 // real ns without scheduling progress
 )
 
 // detgoStartWatchdog replaces newm(sysmon) in detgo mode.
