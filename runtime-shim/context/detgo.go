@@ -8,12 +8,18 @@
 
 package context
 
-import _ "unsafe" // for go:linkname
+import "unsafe"
 
 // detgoYieldContextErr matches the constant in runtime/detgo_sched.go.
 const detgoYieldContextErr = 17
 
+// detgoYield is a yield point before or after an operation on obj, which
+// the runtime's strategies use to tell which goroutines conflict.
+func detgoYield[T any](kind uint8, obj *T) {
+	runtime_detgoYield(kind, unsafe.Pointer(obj))
+}
+
 // runtime_detgoYield is provided by the runtime (detgo_sched.go).
 //
 //go:linkname runtime_detgoYield
-func runtime_detgoYield(kind uint8)
+func runtime_detgoYield(kind uint8, obj unsafe.Pointer)

@@ -30,8 +30,10 @@
 // Environment (read straight from envp, before goenvs, like GODEBUG):
 //
 //	DETGO_SEED    the seed, a decimal uint64; its presence enables detgo
-//	DETGO_SCHED   strategy: random (default) or fifo
+//	DETGO_SCHED   strategy (detgo_strategy.go); default: a portfolio
 //	DETGO_REPORT  file the run report is written to at exit
+//	DETGO_TAPE_OUT, DETGO_TAPE, DETGO_TAPE_FORCE  record or replay a
+//	              decision tape (detgo_tape.go)
 //	DETGO_NUMCPU  value of runtime.NumCPU and the initial GOMAXPROCS (default 4)
 
 package runtime
@@ -48,7 +50,7 @@ type detgoState struct {
 	enabled bool
 	seed    uint64
 
-	strategy detgoStrategy
+	strategyName string // as DETGO_SCHED names it; the portfolio's choice if unset
 
 	numCPU int32 // what runtime.NumCPU reports
 	vprocs int32 // what runtime.GOMAXPROCS reports (virtual; the real value is 1)
@@ -114,8 +116,9 @@ func detgoInit() {
 	detgoSeedStreams(n)
 	sched, _ := detgoGetenvEarly("DETGO_SCHED")
 	if !detgoStrategyInit(sched) {
-		detgoFatalConfig("DETGO_SCHED", sched, "want random or fifo")
+		detgoFatalConfig("DETGO_SCHED", sched, "want random, fifo, pct:D[:K], pos, delay:B[:K] or portfolio")
 	}
+	detgoTapeInit()
 	detgo.now = detgoEpochMono
 	detgo.checkpointEvery = detgoCheckpointInterval
 }

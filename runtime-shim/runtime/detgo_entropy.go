@@ -152,5 +152,6 @@ func testing_runtime_detgoTestStart(name string) {
 	detgo.crypto.init(seed, detgoStreamCrypto)
 	detgo.cheap = detgo.prog.next()
 	detgoStrategyReset()
+	detgoTapeTest(h)
 	detgoMix(detgoEventTestStart, h)
 }

@@ -34,6 +34,7 @@ const (
 	detgoEventYield
 	detgoEventJump
 	detgoEventTestStart
+	detgoEventTapeDiverged
 )
 
 const (
@@ -94,9 +95,14 @@ var detgoReportOut struct {
 	buf [8 << 10]byte
 }
 
-// detgoReport writes the run report once. exitCode is recorded as given.
+// detgoReport writes the run report once, and the rest of the decision
+// tape. exitCode is recorded as given.
 func detgoReport(exitCode int) {
-	if !detgo.enabled || detgo.reportPath[0] == 0 || !atomic.Cas(&detgo.reported, 0, 1) {
+	if !detgo.enabled || !atomic.Cas(&detgo.reported, 0, 1) {
+		return
+	}
+	detgoTapeFlush()
+	if detgo.reportPath[0] == 0 {
 		return
 	}
 	fd := open(&detgo.reportPath[0], _O_WRONLY|_O_CREAT|_O_TRUNC|_O_CLOEXEC, 0o644)
@@ -106,7 +112,7 @@ func detgoReport(exitCode int) {
 	}
 	detgoReportOut.fd = fd
 	detgoReportUint("seed", detgo.seed)
-	detgoReportStr("sched", detgoStrategyName())
+	detgoReportStr("sched", detgo.strategyName)
 	detgoReportHex("hash", detgo.hash)
 	detgoReportUint("steps", atomic.Load64(&detgo.steps))
 	detgoReportUint("yieldpoints", atomic.Load64(&detgo.yieldPoints))
@@ -116,6 +122,16 @@ func detgoReport(exitCode int) {
 	detgoReportUint("nondet", atomic.Load64(&detgo.nondet))
 	detgoReportUint("watchdog", atomic.Load64(&detgo.watchdogStops))
 	detgoReportUint("exit", uint64(exitCode))
+	if detgoTape.in >= 0 {
+		detgoReportUint("tape_replayed", detgoTape.replayed)
+		if detgoTape.diverged {
+			detgoReportUint("tape_diverged", detgoTape.decision)
+			detgoReportStr("tape_expected", detgoTapeWhyText[detgoTape.why])
+			if detgoTape.whyN != 0 {
+				detgoReportUint("tape_expected_n", detgoTape.whyN)
+			}
+		}
+	}
 	for i := 0; i < detgo.ncheckpoints; i++ {
 		c := detgo.checkpoints[i]
 		detgoReportBytes("checkpoint ")

@@ -25,7 +25,7 @@ package runtime
 
 import (
 	"internal/runtime/atomic"
-	_ "unsafe" // for go:linkname
+	"unsafe"
 )
 
 // Yield point kinds, mixed into the trace hash. internal/sync, sync and
@@ -116,17 +116,32 @@ func detgoPick() *g {
 			n--
 		}
 	}
-	k = detgoStrategyPick(n)
+	k = detgoDecidePick(n, detgoGaveWay())
 	if k < 0 || k >= n {
 		throw("detgo: strategy picked outside the run queue")
 	}
 	gp := detgoRunqRemove(k)
 	unlock(&sched.lock)
 
+	detgoSched.current = gp.goid
 	step := detgoCount(&detgo.steps)
 	detgoMix(detgoEventPick, step, gp.goid, uint64(n))
 	detgoCheckpoint(step)
 	return gp
+}
+
+// detgoGaveWay returns the goroutine that ran last if it is back in the run
+// queue without having yielded at a yield point: it called Gosched or was
+// stopped by the watchdog, which priority strategies treat as giving way.
+// sched.lock is held.
+func detgoGaveWay() *g {
+	yielded := detgoSched.yielded
+	detgoSched.yielded = false
+	tail := sched.runq.tail.ptr()
+	if yielded || tail == nil || tail.goid != detgoSched.current {
+		return nil
+	}
+	return tail
 }
 
 // detgoRunqRemove unlinks and returns the k-th goroutine of sched.runq.
@@ -154,7 +169,7 @@ func detgoRunqRemove(k int32) *g {
 // give way here. It only yields where a goroutine switch is legal and cannot
 // disturb the runtime: on a user goroutine's own stack, holding no runtime
 // locks, not allocating, and not locked to its thread.
-func detgoYield(kind uint8) {
+func detgoYield(kind uint8, obj unsafe.Pointer) {
 	if !detgo.enabled {
 		return
 	}
@@ -165,25 +180,26 @@ func detgoYield(kind uint8) {
 		return
 	}
 	detgoCount(&detgo.yieldPoints)
-	if !detgoStrategyYield() {
+	if !detgoDecideYield(gp, uintptr(obj)) {
 		return
 	}
 	detgoCount(&detgo.yields)
 	detgoMix(detgoEventYield, gp.goid, uint64(kind))
+	detgoSched.yielded = true
 	mcall(gosched_m)
 }
 
 //go:linkname sync_runtime_detgoYield sync.runtime_detgoYield
-func sync_runtime_detgoYield(kind uint8) {
-	detgoYield(kind)
+func sync_runtime_detgoYield(kind uint8, obj unsafe.Pointer) {
+	detgoYield(kind, obj)
 }
 
 //go:linkname internal_sync_runtime_detgoYield internal/sync.runtime_detgoYield
-func internal_sync_runtime_detgoYield(kind uint8) {
-	detgoYield(kind)
+func internal_sync_runtime_detgoYield(kind uint8, obj unsafe.Pointer) {
+	detgoYield(kind, obj)
 }
 
 //go:linkname context_runtime_detgoYield context.runtime_detgoYield
-func context_runtime_detgoYield(kind uint8) {
-	detgoYield(kind)
+func context_runtime_detgoYield(kind uint8, obj unsafe.Pointer) {
+	detgoYield(kind, obj)
 }

@@ -6,6 +6,8 @@
 
 package sync
 
+import "unsafe"
+
 // Yield point kinds; the numbers match the detgoYield* constants in
 // runtime/detgo_sched.go.
 const (
@@ -19,5 +21,13 @@ const (
 	detgoYieldCondSignal     = 16
 )
 
+// detgoYield is a yield point before or after an operation on obj, which
+// the runtime's strategies use to tell which goroutines conflict.
+func detgoYield[T any](kind uint8, obj *T) {
+	runtime_detgoYield(kind, unsafe.Pointer(obj))
+}
+
 // runtime_detgoYield is provided by the runtime (detgo_sched.go).
-func runtime_detgoYield(kind uint8)
+//
+//go:linkname runtime_detgoYield
+func runtime_detgoYield(kind uint8, obj unsafe.Pointer)

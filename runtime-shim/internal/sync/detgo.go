@@ -10,7 +10,7 @@
 
 package sync
 
-import _ "unsafe" // for go:linkname
+import "unsafe"
 
 // Yield point kinds; the numbers match the detgoYield* constants in
 // runtime/detgo_sched.go.
@@ -19,7 +19,13 @@ const (
 	detgoYieldMutexUnlock = 8
 )
 
+// detgoYield is a yield point before or after an operation on obj, which
+// the runtime's strategies use to tell which goroutines conflict.
+func detgoYield[T any](kind uint8, obj *T) {
+	runtime_detgoYield(kind, unsafe.Pointer(obj))
+}
+
 // runtime_detgoYield is provided by the runtime (detgo_sched.go).
 //
 //go:linkname runtime_detgoYield
-func runtime_detgoYield(kind uint8)
+func runtime_detgoYield(kind uint8, obj unsafe.Pointer)
