@@ -21,6 +21,7 @@ type RunConfig struct {
 	ReplayFlags []string          `json:"replay_flags"` // go test flags a replay line with -run repeats
 	FullFlags   []string          `json:"full_flags"`   // go test flags a replay line without -run repeats
 	BinaryArgs  []string          `json:"binary_args,omitempty"`
+	Tape        string            `json:"tape,omitempty"` // a decision tape to replay (detgo replay -tape)
 	Packages    map[string]string `json:"packages"` // package directory → import path
 }
 

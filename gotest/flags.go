@@ -116,12 +116,16 @@ var Strategies = []struct {
 	Params bool
 	Doc    string
 }{
-	{"random", false, "pick uniformly among runnable goroutines at every decision (the default)"},
-	{"fifo", false, "run goroutines in the order they became runnable"},
+	{"portfolio", false, "one of the strategies below, chosen by the seed (the default)"},
+	{"random", false, "uniform among runnable goroutines; seeded yields at yield points"},
+	{"pct", true, "pct:D[:K] probabilistic concurrency testing for bugs of depth D (1-8) over K decisions per test"},
+	{"pos", false, "partial order sampling: priorities redrawn for goroutines on the same object"},
+	{"delay", true, "delay:B[:K] fifo with B delays (0-16) over K decisions per test"},
+	{"fifo", false, "run goroutines in the order they became runnable; only random values follow the seed"},
 }
 
 // DefaultSched is the strategy used when -sched is not given.
-const DefaultSched = "random"
+const DefaultSched = "portfolio"
 
 // DefaultTimeout is the per-run -timeout when the user gives none, as in go test.
 const DefaultTimeout = 10 * time.Minute
@@ -216,7 +220,7 @@ func ParseArgs(args []string) (*Invocation, error) {
 			if err != nil {
 				return nil, err
 			}
-			if err := checkSched(v); err != nil {
+			if err := CheckSched(v); err != nil {
 				return nil, err
 			}
 			inv.Sched = v
@@ -294,18 +298,39 @@ func ParseArgs(args []string) (*Invocation, error) {
 	return inv, nil
 }
 
-func checkSched(v string) error {
+// CheckSched reports whether v names a strategy the runtime accepts, with
+// valid parameters (the runtime's rules: runtime-shim/runtime/detgo_strategy.go).
+func CheckSched(v string) error {
 	name, params, hasParams := strings.Cut(v, ":")
 	var names []string
 	for _, s := range Strategies {
-		if s.Name == name {
-			if hasParams && !s.Params {
-				return fmt.Errorf("-sched %q: %s takes no parameters", v, name)
-			}
-			_ = params // parameters are passed to the runtime as given
+		if s.Name != name {
+			names = append(names, s.Name)
+			continue
+		}
+		switch {
+		case hasParams && !s.Params:
+			return fmt.Errorf("-sched %q: %s takes no parameters", v, name)
+		case !hasParams && s.Params:
+			return fmt.Errorf("-sched %q: %s needs a parameter, e.g. %s:2", v, name, name)
+		case !s.Params:
 			return nil
 		}
-		names = append(names, s.Name)
+		n, k, hasK := strings.Cut(params, ":")
+		lo, hi := uint64(1), uint64(8) // pct: depth D
+		if name == "delay" {
+			lo, hi = 0, 16 // delay: bound B
+		}
+		d, err := strconv.ParseUint(n, 10, 64)
+		if err != nil || d < lo || d > hi {
+			return fmt.Errorf("-sched %q: %q is not a number from %d to %d", v, n, lo, hi)
+		}
+		if hasK {
+			if kk, err := strconv.ParseUint(k, 10, 64); err != nil || kk == 0 {
+				return fmt.Errorf("-sched %q: K %q is not a positive number", v, k)
+			}
+		}
+		return nil
 	}
 	return fmt.Errorf("-sched %q: unknown strategy %q (valid: %s)", v, name, strings.Join(names, ", "))
 }

@@ -35,6 +35,7 @@ type Options struct {
 	Stderr     io.Writer
 	Environ    []string
 	Dir        string // the user's working directory
+	Tape       string // a decision tape to replay (detgo replay); its seed and strategy are in args
 }
 
 // UsageError is an error in the command line: exit status 2, like any
@@ -127,6 +128,7 @@ func Test(ctx context.Context, args []string, opts Options) (int, error) {
 		FullFlags:   inv.FullReplayFlags(),
 		BinaryArgs:  inv.BinaryArgs,
 		Packages:    pkgs,
+		Tape:        opts.Tape,
 	})
 	if err != nil {
 		return 2, err

@@ -118,10 +118,10 @@ func TestFront(t *testing.T) {
 		t.Fatalf("detgo test -seeds=1-4 ./pkg = %d, %v\n%s%s", r.code, r.err, r.stdout, r.stderr)
 	}
 	match(t, "stdout", r.stdout,
-		"^detgo: seed=1 sched=random$",
-		"^detgo: seed=4 sched=random$",
+		"^detgo: seed=1 sched=portfolio$",
+		"^detgo: seed=4 sched=portfolio$",
 		"^--- FAIL: TestOdd",
-		"^detgo: FAIL seed=3 sched=random$",
+		"^detgo: FAIL seed=3 sched=portfolio$",
 		`^detgo: replay: detgo test -run '\^TestOdd\$' -seed=3 \./pkg$`,
 		"^FAIL\texample.com/m/pkg\t")
 
@@ -135,7 +135,7 @@ func TestFront(t *testing.T) {
 	if r.code != 1 {
 		t.Fatalf("replay %s = %d, %v\n%s%s", line, r.code, r.err, r.stdout, r.stderr)
 	}
-	match(t, "replay stdout", r.stdout, "^--- FAIL: TestOdd", "^detgo: FAIL seed=3 sched=random$", "^detgo: replay: "+regexp.QuoteMeta(line)+"$")
+	match(t, "replay stdout", r.stdout, "^--- FAIL: TestOdd", "^detgo: FAIL seed=3 sched=portfolio$", "^detgo: replay: "+regexp.QuoteMeta(line)+"$")
 
 	// Flags for go test, the test binary's after -args; the result cache
 	// never answers (-count=1).

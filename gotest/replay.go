@@ -1,6 +1,7 @@
 package gotest
 
 import (
+	"fmt"
 	"bytes"
 	"path/filepath"
 	"slices"
@@ -123,6 +124,19 @@ func (r Replay) String() string {
 	return shellJoin(args)
 }
 
+// TapeString returns the command that replays the decision tape at path with
+// the same flags and package as the replay line.
+func (r Replay) TapeString(path string) string {
+	args := []string{"detgo", "replay", "-tape=" + path}
+	args = append(args, r.Flags...)
+	args = append(args, r.Package)
+	if len(r.BinaryArgs) > 0 {
+		args = append(args, "-args")
+		args = append(args, r.BinaryArgs...)
+	}
+	return shellJoin(args)
+}
+
 // runPattern is the -run pattern that selects exactly the top-level tests.
 func runPattern(tests []string) string {
 	if len(tests) == 1 {
@@ -172,4 +186,17 @@ func shellQuote(s string) string {
 		}
 	}
 	return s
+}
+
+// tapeStatus says how far a run followed the decision tape it replayed.
+func tapeStatus(r Report) string {
+	if r.TapeDiverged == 0 {
+		return fmt.Sprintf("detgo: tape: followed to the end (%d decisions)", r.TapeReplayed)
+	}
+	expected := r.TapeExpected
+	if r.TapeExpectedN != 0 {
+		expected = strings.Replace(expected, "tape_expected_n", strconv.FormatUint(r.TapeExpectedN, 10), 1)
+	}
+	return fmt.Sprintf("detgo: tape: the run left the tape at decision %d, where the tape has %s; %d decisions came from the tape, the rest from the seed",
+		r.TapeDiverged, expected, r.TapeReplayed)
 }

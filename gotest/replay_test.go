@@ -63,7 +63,7 @@ func TestReplayString(t *testing.T) {
 		r    Replay
 		want string
 	}{
-		{Replay{Tests: []string{"TestDeposits"}, Seed: 4711, Sched: "random", Package: "./bank"},
+		{Replay{Tests: []string{"TestDeposits"}, Seed: 4711, Sched: "portfolio", Package: "./bank"},
 			`detgo test -run '^TestDeposits$' -seed=4711 ./bank`},
 		{Replay{Tests: []string{"TestA", "TestB"}, Seed: 7, Sched: "fifo", Package: "."},
 			`detgo test -run '^(TestA|TestB)$' -seed=7 -sched=fifo .`},
@@ -117,6 +117,21 @@ func TestPackageArg(t *testing.T) {
 	} {
 		if got := PackageArg(tt.dir, tt.cwd, tt.path); got != tt.want {
 			t.Errorf("PackageArg(%q, %q, %q) = %q, want %q", tt.dir, tt.cwd, tt.path, got, tt.want)
+		}
+	}
+}
+
+func TestTapeStatus(t *testing.T) {
+	for _, tt := range []struct {
+		r    Report
+		want string
+	}{
+		{Report{TapeReplayed: 149}, "detgo: tape: followed to the end (149 decisions)"},
+		{Report{TapeReplayed: 40, TapeDiverged: 41, TapeExpected: "a pick among tape_expected_n goroutines (the run has another number)", TapeExpectedN: 3},
+			"detgo: tape: the run left the tape at decision 41, where the tape has a pick among 3 goroutines (the run has another number); 40 decisions came from the tape, the rest from the seed"},
+	} {
+		if got := tapeStatus(tt.r); got != tt.want {
+			t.Errorf("tapeStatus(%+v) =\n%s\nwant\n%s", tt.r, got, tt.want)
 		}
 	}
 }

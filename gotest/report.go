@@ -33,6 +33,12 @@ type Report struct {
 	VNow        uint64 // the virtual clock at exit, in nanoseconds
 	Nondet      uint64 // switches at points chosen by real time (after a watchdog stop)
 	Checkpoints []Checkpoint
+
+	// When a decision tape was replayed (DETGO_TAPE):
+	TapeReplayed  uint64 // decisions taken from the tape
+	TapeDiverged  uint64 // the decision at which the run left the tape; 0 = it did not
+	TapeExpected  string // what the tape expected there
+	TapeExpectedN uint64 // the goroutine count of the expected pick, if any
 }
 
 // A Checkpoint is the trace hash after a given number of steps.
@@ -102,6 +108,14 @@ func ParseReport(data []byte) (Report, error) {
 			r.VNow, err = num(0)
 		case "nondet":
 			r.Nondet, err = num(0)
+		case "tape_replayed":
+			r.TapeReplayed, err = num(0)
+		case "tape_diverged":
+			r.TapeDiverged, err = num(0)
+		case "tape_expected":
+			r.TapeExpected = strings.Join(vals, " ")
+		case "tape_expected_n":
+			r.TapeExpectedN, err = num(0)
 		case "checkpoint":
 			var c Checkpoint
 			if c.Step, err = num(0); err == nil {

@@ -99,6 +99,12 @@ func Exec(ctx context.Context, args []string, opts ExecOptions) (int, error) {
 		pkg:    PackageArg(opts.Dir, cfg.Cwd, cfg.Packages[opts.Dir]),
 	}
 	w.env = runEnv(opts.Environ, w.tmpDir(), cfg.Sched, w.reportPath())
+	// Every run records its decision tape (recording does not change the
+	// run); a failing seed's tape is kept (saveTape).
+	w.env = append(w.env, "DETGO_TAPE_OUT="+w.tapePath())
+	if cfg.Tape != "" {
+		w.env = append(w.env, "DETGO_TAPE="+cfg.Tape)
+	}
 	failfast := slices.Contains(args[1:], "-test.failfast=true") || slices.Contains(args[1:], "-test.failfast")
 
 	// One wrapper at a time per package directory: two detgo processes
@@ -136,6 +142,9 @@ func Exec(ctx context.Context, args []string, opts ExecOptions) (int, error) {
 			}
 		}
 	}
+	if w.seeds > 1 && len(w.hashes) == 1 {
+		fmt.Fprintf(w.out, "detgo: note: all %d seeds gave the same schedule: these tests never had two goroutines runnable at once, so seeds change only random values (maps, rand), not the interleaving\n", w.seeds)
+	}
 	switch {
 	case failed:
 		return 1, nil
@@ -166,10 +175,16 @@ type wrapper struct {
 	args   []string // the arguments it runs with
 	env    []string // its environment, less DETGO_SEED
 	pkg    string   // the package as a replay line names it
+
+	// The trace hash of every seed's run, to notice when seeds change
+	// nothing (a test that never has two goroutines runnable at once).
+	hashes map[uint64]bool
+	seeds  int
 }
 
 func (w *wrapper) tmpDir() string     { return filepath.Join(w.runDir, "tmp") }
 func (w *wrapper) reportPath() string { return filepath.Join(w.runDir, "report") }
+func (w *wrapper) tapePath() string   { return filepath.Join(w.runDir, "tape") }
 
 // runSeed runs one seed (twice with -check), prints what went wrong, and
 // reports whether the seed passed.
@@ -198,6 +213,16 @@ func (w *wrapper) runSeed(ctx context.Context, seed uint64) bool {
 		fmt.Fprintf(w.out, "detgo: interrupted at seed=%d\n", seed)
 		return false
 	}
+	if w.cfg.Tape != "" && r.ReportErr == nil {
+		fmt.Fprintln(w.out, tapeStatus(r.Report))
+	}
+	if r.ReportErr == nil {
+		if w.hashes == nil {
+			w.hashes = map[uint64]bool{}
+		}
+		w.hashes[r.Report.Hash] = true
+		w.seeds++
+	}
 	for _, p := range problems {
 		fmt.Fprintln(w.out, p)
 	}
@@ -212,7 +237,12 @@ func (w *wrapper) runSeed(ctx context.Context, seed uint64) bool {
 		Package:    w.pkg,
 		BinaryArgs: w.cfg.BinaryArgs,
 	}
-	fmt.Fprintf(w.out, "detgo: FAIL seed=%d sched=%s\n", seed, w.cfg.Sched)
+	sched := r.Report.Sched // the strategy the runtime ran, e.g. what the portfolio chose
+	if sched == "" {
+		sched = w.cfg.Sched
+	}
+	fmt.Fprintf(w.out, "detgo: FAIL seed=%d sched=%s\n", seed, sched)
+	tape, tapeErr := w.saveTape(seed)
 	// A replay line that names the failing tests is only printed once it is
 	// seen to fail: tests that ran before them, or a flag such as -run itself,
 	// can change the schedule. Otherwise the replay runs the binary exactly as
@@ -229,7 +259,29 @@ func (w *wrapper) runSeed(ctx context.Context, seed uint64) bool {
 		replay.Flags = w.cfg.FullFlags
 	}
 	fmt.Fprintf(w.out, "detgo: replay: %s\n", replay)
+	if tapeErr != nil {
+		fmt.Fprintf(w.out, "detgo: could not keep the decision tape: %v\n", tapeErr)
+	} else {
+		full := replay
+		full.Tests, full.Flags = nil, w.cfg.FullFlags
+		fmt.Fprintf(w.out, "detgo: tape: %s\n", full.TapeString(tape))
+	}
 	return false
+}
+
+// saveTape keeps the decision tape of the failing run of seed, which the
+// next run would overwrite, under <cache>/tapes/.
+func (w *wrapper) saveTape(seed uint64) (string, error) {
+	dir := filepath.Join(w.cfg.CacheRoot, "tapes", filepath.Base(w.runDir))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	dst := filepath.Join(dir, fmt.Sprintf("seed-%d.tape", seed))
+	data, err := os.ReadFile(w.tapePath())
+	if err != nil {
+		return "", err
+	}
+	return dst, os.WriteFile(dst, data, 0o644)
 }
 
 // fails runs seed with the test binary arguments args, quietly, and reports

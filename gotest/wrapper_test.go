@@ -117,7 +117,7 @@ func TestExecOneSeed(t *testing.T) {
 		// The run's timeout comes first and replaces go test's -test.timeout=0s;
 		// a -test.timeout the user gave after -args comes later and wins.
 		`^args=\["-test.timeout=24h0m0s" "-test.paniconexit0" "-test.v=true" "-test.run=X" "-test.timeout=0s"\]$`,
-		`^env TZ=UTC GOGC=100 GODEBUG=asyncpreemptoff=1,updatemaxprocs=0,netdns=go,fips140=off GOMAXPROCS="" GOMEMLIMIT="" DETGO_OTHER="" DETGO_SCHED=random$`,
+		`^env TZ=UTC GOGC=100 GODEBUG=asyncpreemptoff=1,updatemaxprocs=0,netdns=go,fips140=off GOMAXPROCS="" GOMEMLIMIT="" DETGO_OTHER="" DETGO_SCHED=portfolio$`,
 		"^tmpdir="+regexp.QuoteMeta(filepath.Join(run, "tmp"))+" entries=0$",
 		"^PASS$",
 	)
@@ -146,13 +146,13 @@ func TestExecSeeds(t *testing.T) {
 	w.run()
 	w.wantExit(1)
 	w.want(
-		"^detgo: seed=1 sched=random$", "^PASS$",
-		"^detgo: seed=2 sched=random$", "^PASS$",
-		"^detgo: seed=3 sched=random$", "^--- FAIL: TestOdd", "^    odd_test.go:9: boom$", "^FAIL$",
-		"^detgo: FAIL seed=3 sched=random$",
+		"^detgo: seed=1 sched=portfolio$", "^PASS$",
+		"^detgo: seed=2 sched=portfolio$", "^PASS$",
+		"^detgo: seed=3 sched=portfolio$", "^--- FAIL: TestOdd", "^    odd_test.go:9: boom$", "^FAIL$",
+		"^detgo: FAIL seed=3 sched=portfolio$",
 		`^detgo: replay: detgo test -run '\^TestOdd\$' -seed=3 -short \./pkg$`,
 		// Without -failfast the remaining seeds still run.
-		"^detgo: seed=4 sched=random$", "^PASS$",
+		"^detgo: seed=4 sched=portfolio$", "^PASS$",
 	)
 	if got := strings.Count(w.out.String(), "detgo: FAIL"); got != 1 {
 		t.Errorf("%d FAIL lines, want 1", got)
@@ -197,7 +197,7 @@ func TestExecNoReport(t *testing.T) {
 	report := filepath.Join(w.runDir(), "report")
 	w.want("^PASS$",
 		"^detgo: the test binary did not run on the detgo runtime \\(no report at "+regexp.QuoteMeta(report)+"\\); run 'detgo toolchain verify'$",
-		"^detgo: FAIL seed=1 sched=random$",
+		"^detgo: FAIL seed=1 sched=portfolio$",
 		// No failing test to name: the replay runs the tests this run did.
 		`^detgo: replay: detgo test -seed=1 -run=Odd -short -failfast \./pkg$`,
 	)
@@ -233,7 +233,7 @@ func TestExecCheck(t *testing.T) {
 	w.run()
 	w.wantExit(0)
 	// The first run's output is printed once per seed.
-	w.want("^detgo: seed=1 sched=random$", "^args0=", "^PASS$", "^detgo: seed=2 sched=random$", "^args0=", "^PASS$")
+	w.want("^detgo: seed=1 sched=portfolio$", "^args0=", "^PASS$", "^detgo: seed=2 sched=portfolio$", "^args0=", "^PASS$")
 	if got := strings.Count(w.out.String(), "args0="); got != 2 {
 		t.Errorf("%d outputs printed, want 2:\n%s", got, w.out.String())
 	}
@@ -250,7 +250,7 @@ func TestExecCheck(t *testing.T) {
 		"^\tdiverged between step 1024 and step 2048$",
 		`^\toutput line 5, run 1: "PASS"$`,
 		`^\toutput line 5, run 2: "a different line"$`,
-		"^detgo: FAIL seed=4 sched=random$",
+		"^detgo: FAIL seed=4 sched=portfolio$",
 		`^detgo: replay: detgo test -seed=4 -run=Odd -short -failfast \./pkg$`,
 	)
 }
@@ -265,7 +265,7 @@ func TestExecReplayVerified(t *testing.T) {
 	w.wantExit(1)
 	w.want(
 		"^--- FAIL: TestOdd",
-		"^detgo: FAIL seed=3 sched=random$",
+		"^detgo: FAIL seed=3 sched=portfolio$",
 		`^detgo: seed=3 passes with -run '\^TestOdd\$' alone; the replay runs the same tests as this run$`,
 		`^detgo: replay: detgo test -seed=3 -run=Odd -short -failfast \./pkg$`,
 	)
@@ -353,6 +353,6 @@ func TestExecRealTimeout(t *testing.T) {
 		`(?m)^SIGQUIT: quit$`,
 		`(?m)^goroutine \d+ .*\[sleep\]:$`,
 		`(?m)^detgo: test binary still running after -timeout=300ms of real time \(seed=1\); stopped it with SIGQUIT \(goroutine dump above\)$`,
-		`(?m)^detgo: FAIL seed=1 sched=random$`,
+		`(?m)^detgo: FAIL seed=1 sched=portfolio$`,
 	)
 }

@@ -15,6 +15,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"syscall"
@@ -93,6 +94,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		},
 		Commands: []*cli.Command{
 			testCommand(),
+			replayCommand(),
 			execCommand(),
 			toolchainCommand(),
 		},
@@ -132,28 +134,60 @@ func testCommand() *cli.Command {
 		SkipFlagParsing:    true,
 		CustomHelpTemplate: gotest.Help(),
 		Action: func(c *cli.Context) error {
-			code, err := gotest.Test(c.Context, c.Args().Slice(), gotest.Options{
-				Ensure: func(ctx context.Context) (gotest.Toolchain, error) {
-					tc, err := toolchain.Ensure(ctx)
-					if err != nil {
-						return nil, err // not a nil *Toolchain inside the interface
-					}
-					return tc, nil
-				},
-				CacheRoot: toolchain.CacheRoot,
-				Stdout:    c.App.Writer,
-				Stderr:    c.App.ErrWriter,
-			})
-			if errors.Is(err, gotest.ErrHelp) {
-				fmt.Fprint(c.App.Writer, gotest.Help())
-				return nil
-			}
+			return runTest(c, c.Args().Slice(), "")
+		},
+	}
+}
+
+func replayCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "replay",
+		Usage:     "re-run a failing seed, or replay a recorded decision tape",
+		UsageText: "detgo replay -tape=FILE [go test flags] [packages]\n   detgo replay -seed=N [go test flags] [packages]",
+		Description: "With -tape, the tape's decisions drive the scheduler: as long as the program\n" +
+			"makes the same decisions as when the tape was recorded, replay follows it;\n" +
+			"after a code change it says at which decision the run left the tape and\n" +
+			"continues from the tape's seed. detgo test prints a tape command for every\n" +
+			"failing seed. With -seed, detgo replay is detgo test.",
+		SkipFlagParsing: true,
+		Action: func(c *cli.Context) error {
+			args, tape, err := gotest.ReplayArgs(c.Args().Slice())
 			if err != nil {
 				return err
 			}
-			return exitStatus(code)
+			if tape != "" {
+				if tape, err = filepath.Abs(tape); err != nil {
+					return err
+				}
+			}
+			return runTest(c, args, tape)
 		},
 	}
+}
+
+// runTest runs detgo test with args, replaying tape if it is not empty.
+func runTest(c *cli.Context, args []string, tape string) error {
+	code, err := gotest.Test(c.Context, args, gotest.Options{
+		Ensure: func(ctx context.Context) (gotest.Toolchain, error) {
+			tc, err := toolchain.Ensure(ctx)
+			if err != nil {
+				return nil, err // not a nil *Toolchain inside the interface
+			}
+			return tc, nil
+		},
+		CacheRoot: toolchain.CacheRoot,
+		Stdout:    c.App.Writer,
+		Stderr:    c.App.ErrWriter,
+		Tape:      tape,
+	})
+	if errors.Is(err, gotest.ErrHelp) {
+		fmt.Fprint(c.App.Writer, gotest.Help())
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return exitStatus(code)
 }
 
 func execCommand() *cli.Command {

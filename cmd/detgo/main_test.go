@@ -43,7 +43,7 @@ func TestErrors(t *testing.T) {
 		{[]string{"test", "-frobnicate"}, `^detgo: flag provided but not defined: -frobnicate \(see 'go help testflag'\)$`},
 		{[]string{"test", "-seeds=1-x"}, `^detgo: -seeds "1-x": "x" is not a number$`},
 		{[]string{"test", "-seed=1", "-seeds=1-3"}, `^detgo: -seed and -seeds cannot be used together$`},
-		{[]string{"test", "-sched=bogus"}, `^detgo: -sched "bogus": unknown strategy "bogus" \(valid: random, fifo\)$`},
+		{[]string{"test", "-sched=bogus"}, `^detgo: -sched "bogus": unknown strategy "bogus" \(valid: portfolio, random, pct, pos, delay, fifo\)$`},
 		{[]string{"test", "-exec=x"}, `^detgo: -exec is not supported: `},
 		{[]string{"frobnicate"}, "^detgo frobnicate: unknown command\nRun 'detgo help' for usage.$"},
 		{[]string{"-frobnicate"}, `^detgo: flag provided but not defined: -frobnicate$`},
