@@ -86,10 +86,12 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"status":    cmdStatus,
-			"cmptest":   cmdCmptest,
-			"replay":    cmdReplay,
-			"ndistinct": cmdNdistinct,
+			"status":     cmdStatus,
+			"cmptest":    cmdCmptest,
+			"replay":     cmdReplay("detgo: replay: "),
+			"tapereplay": cmdReplay("detgo: tape: detgo replay "),
+			"failcount":  cmdFailcount,
+			"ndistinct":  cmdNdistinct,
 		},
 		Condition: func(cond string) (bool, error) {
 			if cond == "short" {
@@ -165,35 +167,55 @@ func cmdNdistinct(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 // replay file runs the replay command that detgo printed into file (the
-// text after "detgo: replay: ") and keeps its output like exec does. It
-// fails if the file has no replay line; use "! replay" when the replayed
-// run is expected to fail.
-func cmdReplay(ts *testscript.TestScript, neg bool, args []string) {
-	if len(args) != 1 {
-		ts.Fatalf("usage: replay file")
-	}
-	const prefix = "detgo: replay: "
-	var line string
-	for _, l := range strings.Split(ts.ReadFile(args[0]), "\n") {
-		if strings.HasPrefix(l, prefix) {
-			line = strings.TrimPrefix(l, prefix)
-			break
+// text after "detgo: replay: ") and keeps its output like exec does; tapereplay
+// does the same with the "detgo: tape: detgo replay ..." line. They fail if
+// the file has no such line; use "! replay" when the replayed run is
+// expected to fail.
+func cmdReplay(prefix string) func(ts *testscript.TestScript, neg bool, args []string) {
+	return func(ts *testscript.TestScript, neg bool, args []string) {
+		if len(args) != 1 {
+			ts.Fatalf("usage: replay file")
+		}
+		var line string
+		for _, l := range strings.Split(ts.ReadFile(args[0]), "\n") {
+			if strings.HasPrefix(l, prefix) {
+				line = strings.TrimPrefix(l, "detgo: tape: ")
+				line = strings.TrimPrefix(line, "detgo: replay: ")
+				break
+			}
+		}
+		if line == "" {
+			ts.Fatalf("no %q line in %s", prefix, args[0])
+		}
+		words, err := shellSplit(line)
+		if err != nil {
+			ts.Fatalf("replay line %q: %v", line, err)
+		}
+		if len(words) == 0 || words[0] != "detgo" {
+			ts.Fatalf("replay line %q does not run detgo", line)
+		}
+		ts.Logf("replay: %s", line)
+		err = ts.Exec(words[0], words[1:]...)
+		if (err != nil) != neg {
+			ts.Fatalf("replay: unexpected result: %v", err)
 		}
 	}
-	if line == "" {
-		ts.Fatalf("no %q line in %s", prefix, args[0])
+}
+
+// failcount N file fails unless file reports at least N failing seeds
+// ("detgo: FAIL seed=" lines).
+func cmdFailcount(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: failcount N file")
 	}
-	words, err := shellSplit(line)
+	want, err := strconv.Atoi(args[0])
 	if err != nil {
-		ts.Fatalf("replay line %q: %v", line, err)
+		ts.Fatalf("failcount: %q is not a number", args[0])
 	}
-	if len(words) == 0 || words[0] != "detgo" {
-		ts.Fatalf("replay line %q does not run detgo", line)
-	}
-	ts.Logf("replay: %s", line)
-	err = ts.Exec(words[0], words[1:]...)
-	if (err != nil) != neg {
-		ts.Fatalf("replay: unexpected result: %v", err)
+	got := strings.Count(ts.ReadFile(args[1]), "\ndetgo: FAIL seed=")
+	ts.Logf("%d failing seeds", got)
+	if got < want {
+		ts.Fatalf("%d failing seeds, want at least %d", got, want)
 	}
 }
 
