@@ -22,7 +22,7 @@ import (
 func Help() string {
 	var strategies strings.Builder
 	for _, s := range Strategies {
-		fmt.Fprintf(&strategies, "\t        %-8s %s\n", s.Name, s.Doc)
+		fmt.Fprintf(&strategies, "\t        %-10s %s\n", s.Name, s.Doc)
 	}
 	return fmt.Sprintf(helpText, strategies.String())
 }
@@ -50,15 +50,23 @@ detgo adds these flags:
 	    the first differing output line and the steps between which the two
 	    traces split.
 
-	-sched NAME
+	-sched NAME[:PARAMS][+alloc=N]
 	    The scheduling strategy:
-%s	    It is part of every replay line.
+%s	    +alloc=N makes every N-th allocation a yield point as well. The
+	    default portfolio picks a strategy per seed; the failure line names
+	    the one it picked, and the seed alone replays it. An explicit -sched
+	    is part of every replay line.
 
-When a seed fails, detgo prints the seed, the strategy and a command that
-replays it:
+When a seed fails, detgo prints the seed, the strategy, a command that
+replays it and a command that replays its decision tape:
 
-	detgo: FAIL seed=4711 sched=random
+	detgo: FAIL seed=4711 sched=pct:3
 	detgo: replay: detgo test -run '^TestDeposits$' -seed=4711 ./bank
+	detgo: tape: detgo replay -tape=~/.cache/detgo/tapes/1a2b3c/seed-4711.tape ./bank
+
+A tape records every scheduling decision of the run. 'detgo replay -tape'
+follows it, even after a code change, for as long as the program makes the
+same decisions, then says where it left the tape and goes on from the seed.
 
 The replay line names the failing tests with -run only if they fail alone
 too (detgo runs them once more to see); otherwise it repeats the flags of

@@ -301,7 +301,14 @@ func ParseArgs(args []string) (*Invocation, error) {
 // CheckSched reports whether v names a strategy the runtime accepts, with
 // valid parameters (the runtime's rules: runtime-shim/runtime/detgo_strategy.go).
 func CheckSched(v string) error {
-	name, params, hasParams := strings.Cut(v, ":")
+	base, opt, hasOpt := strings.Cut(v, "+")
+	if hasOpt {
+		n, ok := strings.CutPrefix(opt, "alloc=")
+		if k, err := strconv.ParseUint(n, 10, 64); !ok || err != nil || k == 0 {
+			return fmt.Errorf("-sched %q: option %q: want +alloc=N, N > 0 (every N-th allocation is a yield point)", v, opt)
+		}
+	}
+	name, params, hasParams := strings.Cut(base, ":")
 	var names []string
 	for _, s := range Strategies {
 		if s.Name != name {

@@ -175,6 +175,8 @@ func TestParseArgsErrors(t *testing.T) {
 		{"-seeds 9-3", `-seeds "9-3": range end 3 is below its start 9`},
 		{"-sched=pct", `-sched "pct": pct needs a parameter, e.g. pct:2`},
 		{"-sched=pct:9", `-sched "pct:9": "9" is not a number from 1 to 8`},
+		{"-sched=random+alloc=0", `-sched "random+alloc=0": option "alloc=0": want +alloc=N, N > 0 (every N-th allocation is a yield point)`},
+		{"-sched=pos+x", `-sched "pos+x": option "x": want +alloc=N, N > 0 (every N-th allocation is a yield point)`},
 		{"-sched=delay:2:0", `-sched "delay:2:0": K "0" is not a positive number`},
 		{"-sched=bogus", `-sched "bogus": unknown strategy "bogus" (valid: portfolio, random, pct, pos, delay, fifo)`},
 		{"-sched fifo:3", `-sched "fifo:3": fifo takes no parameters`},

@@ -16,7 +16,10 @@
 
 package runtime
 
-import "internal/runtime/atomic"
+import (
+	"internal/runtime/atomic"
+	"unsafe"
+)
 
 const (
 	detgoEpochMono = int64(3600e9)          // nanotime at start: 1h (never 0)
@@ -31,8 +34,10 @@ func detgoNanotime() int64 {
 }
 
 // detgoTimeNow is time.Now's clock in detgo mode: wall and monotonic time,
-// both virtual.
+// both virtual. Reading the clock is also a yield point, so that a loop
+// polling time.Since lets the goroutines it waits for run.
 func detgoTimeNow() (sec int64, nsec int32, mono int64) {
+	detgoYield(detgoYieldTimeNow, unsafe.Pointer(&detgo.now))
 	mono = detgoNanotime()
 	wall := detgoEpochWall + (mono - detgoEpochMono)
 	return wall / 1e9, int32(wall % 1e9), mono

@@ -13,7 +13,8 @@
 //   - detgoPick, called from findRunnable, removes the next goroutine to run
 //     from the queue. It is the only place a goroutine is chosen.
 //   - detgoYield, called at yield points (channel operations, select, go
-//     statements, sync primitives, time.Now, context's Err), may put the running goroutine at the
+//     statements, sync primitives, time.Now, context's Err, file and socket
+//     I/O), may put the running goroutine at the
 //     back of the queue so that detgoPick chooses again. This is what lets a
 //     switch happen *between* two critical sections.
 //
@@ -29,8 +30,8 @@ import (
 )
 
 // Yield point kinds, mixed into the trace hash. internal/sync, sync and
-// context pass their own; keep the numbers in step with
-// runtime-shim/{sync,internal/sync,context}/detgo.go.
+// context and internal/poll pass their own; keep the numbers in step with
+// runtime-shim/{sync,internal/sync,context,internal/poll}/detgo.go.
 const (
 	detgoYieldChanSend = iota + 1
 	detgoYieldChanRecv
@@ -50,6 +51,10 @@ const (
 	detgoYieldCondSignal
 	detgoYieldContextErr
 	detgoYieldTimeNow
+	detgoYieldPollRead
+	detgoYieldPollWrite
+	detgoYieldPollAccept
+	detgoYieldAlloc
 )
 
 // detgoRunqput replaces runqput in detgo mode: every runnable goroutine goes
@@ -189,6 +194,35 @@ func detgoYield(kind uint8, obj unsafe.Pointer) {
 	mcall(gosched_m)
 }
 
+// detgoAllocTick counts allocations by user goroutines; every
+// detgoSched.allocEvery-th one is a yield point (a strategy option,
+// "+alloc=N"). It cannot switch goroutines inside mallocgc, so a yield is a
+// synchronous preemption request that takes effect at the goroutine's next
+// function call, the same point in every run.
+func detgoAllocTick() {
+	if detgoSched.allocEvery == 0 {
+		return
+	}
+	gp := getg()
+	mp := gp.m
+	if gp != mp.curg || mp.p == 0 || mp.lockedg != 0 || mp.dying != 0 {
+		return
+	}
+	detgoSched.allocs++
+	if detgoSched.allocs%detgoSched.allocEvery != 0 {
+		return
+	}
+	detgoCount(&detgo.yieldPoints)
+	if !detgoDecideYield(gp, 0) {
+		return
+	}
+	detgoCount(&detgo.yields)
+	detgoMix(detgoEventYield, gp.goid, detgoYieldAlloc)
+	detgoSched.yielded = true
+	gp.preempt = true
+	gp.stackguard0 = stackPreempt
+}
+
 //go:linkname sync_runtime_detgoYield sync.runtime_detgoYield
 func sync_runtime_detgoYield(kind uint8, obj unsafe.Pointer) {
 	detgoYield(kind, obj)
@@ -196,6 +230,11 @@ func sync_runtime_detgoYield(kind uint8, obj unsafe.Pointer) {
 
 //go:linkname internal_sync_runtime_detgoYield internal/sync.runtime_detgoYield
 func internal_sync_runtime_detgoYield(kind uint8, obj unsafe.Pointer) {
+	detgoYield(kind, obj)
+}
+
+//go:linkname poll_runtime_detgoYield internal/poll.runtime_detgoYield
+func poll_runtime_detgoYield(kind uint8, obj unsafe.Pointer) {
 	detgoYield(kind, obj)
 }
 

@@ -42,6 +42,10 @@
 //     stream of its own, so `-sched=<what the portfolio chose>` replays the
 //     same run.
 //
+// Option "+alloc=N" (e.g. random+alloc=64) makes every N-th allocation by a
+// user goroutine a yield point too (detgoAllocTick): denser yield points, for
+// code whose critical sections contain no channel or sync operation.
+//
 // Every strategy restarts its per-test state when package testing starts a
 // test (detgoStrategyReset), after the streams are reseeded.
 
@@ -86,6 +90,9 @@ var detgoSched struct {
 	low       int64
 	current   uint64 // goid of the goroutine picked last
 	yielded   bool   // it gave way at a yield point (not on its own)
+
+	allocEvery uint64 // option +alloc=N: every N-th allocation is a yield point
+	allocs     uint64 // allocations by user goroutines so far
 }
 
 // detgoStrategyInit parses DETGO_SCHED and draws the per-seed parameters.
@@ -94,10 +101,28 @@ func detgoStrategyInit(spec string) bool {
 	if spec == "" || spec == "portfolio" {
 		spec = detgoPortfolio()
 	}
-	name, params := spec, ""
+	// Options follow the strategy: NAME[:PARAMS][+alloc=N].
+	base := spec
 	for i := 0; i < len(spec); i++ {
-		if spec[i] == ':' {
-			name, params = spec[:i], spec[i+1:]
+		if spec[i] == '+' {
+			base = spec[:i]
+			opt := spec[i+1:]
+			const alloc = "alloc="
+			if len(opt) <= len(alloc) || opt[:len(alloc)] != alloc {
+				return false
+			}
+			n, ok := detgoParseUint(opt[len(alloc):])
+			if !ok || n == 0 {
+				return false
+			}
+			s.allocEvery = n
+			break
+		}
+	}
+	name, params := base, ""
+	for i := 0; i < len(base); i++ {
+		if base[i] == ':' {
+			name, params = base[:i], base[i+1:]
 			break
 		}
 	}
