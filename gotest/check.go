@@ -49,6 +49,14 @@ func CompareRuns(a, b Run) []string {
 
 // divergence names the checkpoint window in which two traces split.
 func divergence(a, b Report) string {
+	_, _, why := divergenceWindow(a, b)
+	return why
+}
+
+// divergenceWindow returns the steps between which two traces split: from
+// the last checkpoint at which both agreed to the first at which they differ
+// (or the end), and says so in words.
+func divergenceWindow(a, b Report) (from, to uint64, why string) {
 	var last uint64 // the last step at which both traces still agreed
 	for i := 0; i < len(a.Checkpoints) && i < len(b.Checkpoints); i++ {
 		ca, cb := a.Checkpoints[i], b.Checkpoints[i]
@@ -58,14 +66,36 @@ func divergence(a, b Report) string {
 			break
 		}
 		if ca.Hash != cb.Hash {
-			return fmt.Sprintf("diverged between step %d and step %d", last, ca.Step)
+			return last, ca.Step, fmt.Sprintf("diverged between step %d and step %d", last, ca.Step)
 		}
 		last = ca.Step
 	}
+	end := max(a.Steps, b.Steps)
 	if a.Steps != b.Steps {
-		return fmt.Sprintf("diverged after step %d (the runs took %d and %d steps)", last, a.Steps, b.Steps)
+		return last, end, fmt.Sprintf("diverged after step %d (the runs took %d and %d steps)", last, a.Steps, b.Steps)
 	}
-	return fmt.Sprintf("diverged between step %d and the end at step %d", last, a.Steps)
+	return last, end, fmt.Sprintf("diverged between step %d and the end at step %d", last, a.Steps)
+}
+
+// FirstEventDiff compares the decision logs of two runs (DETGO_TRACE) and
+// returns the first line that differs in each, or ok=false if they agree.
+func FirstEventDiff(a, b []byte) (la, lb string, ok bool) {
+	if bytes.Equal(a, b) {
+		return "", "", false
+	}
+	linesA, linesB := strings.Split(string(a), "\n"), strings.Split(string(b), "\n")
+	for i := 0; ; i++ {
+		la, lb = "(no more decisions)", "(no more decisions)"
+		if i < len(linesA) {
+			la = linesA[i]
+		}
+		if i < len(linesB) {
+			lb = linesB[i]
+		}
+		if la != lb {
+			return la, lb, true
+		}
+	}
 }
 
 // firstDiffLine returns the 1-based number of the first line where a and b

@@ -71,6 +71,7 @@ func main() {
 
 	hash := seed * 0x9e3779b97f4a7c15
 	cp1, cp2 := hash^1, hash^2
+	goroutine := 7 // in the decision log (DETGO_TRACE)
 	if mode == "nondet" {
 		c := os.Getenv("FAKE_COUNTER")
 		data, _ := os.ReadFile(c)
@@ -79,8 +80,14 @@ func main() {
 		if n%2 == 1 {
 			cp2 ^= 0xff
 			hash ^= 0xff
+			goroutine = 8
 			fmt.Println("a different line")
 		}
+	}
+	if path := os.Getenv("DETGO_TRACE"); path != "" {
+		log := fmt.Sprintf("step %s vnow 0 pick goroutine 1 of 1 at main.main x.go:1\nstep 2 vnow 5 pick goroutine %d of 2 at main.f x.go:9\n",
+			os.Getenv("DETGO_TRACE_FROM"), goroutine)
+		os.WriteFile(path, []byte(log), 0o644)
 	}
 	if mode == "wrongseed" {
 		seed++

@@ -180,6 +180,8 @@ type wrapper struct {
 	// nothing (a test that never has two goroutines runnable at once).
 	hashes map[uint64]bool
 	seeds  int
+
+	traceEnv []string // DETGO_TRACE* for the runs that explain a -check divergence
 }
 
 func (w *wrapper) tmpDir() string     { return filepath.Join(w.runDir, "tmp") }
@@ -206,6 +208,7 @@ func (w *wrapper) runSeed(ctx context.Context, seed uint64) bool {
 			problems = w.reportProblem(seed, r2)
 		}
 		if diff := CompareRuns(r, r2); diff != nil {
+			diff = append(diff, w.explainDivergence(ctx, seed, r, r2)...)
 			problems = append(problems, fmt.Sprintf("detgo: -check: seed=%d: two runs differ: %s", seed, strings.Join(diff, "\n\t")))
 		}
 	}
@@ -282,6 +285,32 @@ func (w *wrapper) saveTape(seed uint64) (string, error) {
 		return "", err
 	}
 	return dst, os.WriteFile(dst, data, 0o644)
+}
+
+// explainDivergence runs seed twice more with the runtime's decision log on
+// for the window of steps in which runs a and b split, and names the first
+// decision that differs: which goroutine, where in the code, at what virtual
+// time. The divergence may not happen again (it is nondeterminism after
+// all); then it says so.
+func (w *wrapper) explainDivergence(ctx context.Context, seed uint64, a, b Run) []string {
+	if a.ReportErr != nil || b.ReportErr != nil || a.Report.Hash == b.Report.Hash {
+		return nil
+	}
+	from, to, _ := divergenceWindow(a.Report, b.Report)
+	var logs [2][]byte
+	for i := range logs {
+		path := filepath.Join(w.runDir, fmt.Sprintf("trace%d", i+1))
+		w.traceEnv = []string{"DETGO_TRACE=" + path, "DETGO_TRACE_FROM=" + strconv.FormatUint(from, 10), "DETGO_TRACE_TO=" + strconv.FormatUint(to, 10)}
+		w.run(ctx, seed, w.args, nil)
+		w.traceEnv = nil
+		logs[i], _ = os.ReadFile(path)
+		os.Remove(path)
+	}
+	la, lb, differ := FirstEventDiff(logs[0], logs[1])
+	if !differ {
+		return []string{fmt.Sprintf("two more runs with the decision log on for steps %d-%d agreed, so the first differing decision could not be named", from, to)}
+	}
+	return []string{"first differing decision, run 1: " + la, "first differing decision, run 2: " + lb}
 }
 
 // fails runs seed with the test binary arguments args, quietly, and reports
@@ -369,6 +398,7 @@ func (w *wrapper) run(ctx context.Context, seed uint64, args []string, stream io
 	// stack, which is what a user needs to see where the test hung.
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGQUIT) }
 	cmd.Env = append(slices.Clip(w.env), "DETGO_SEED="+strconv.FormatUint(seed, 10))
+	cmd.Env = append(cmd.Env, w.traceEnv...)
 	cmd.Stdout, cmd.Stderr = stream, stream // one writer, one pipe: the order of lines is kept
 	cmd.WaitDelay = quitGrace
 	err := cmd.Run()

@@ -250,6 +250,9 @@ func TestExecCheck(t *testing.T) {
 		"^\tdiverged between step 1024 and step 2048$",
 		`^\toutput line 5, run 1: "PASS"$`,
 		`^\toutput line 5, run 2: "a different line"$`,
+		// Two more runs with the decision log on for steps 1024-2048.
+		`^\tfirst differing decision, run 1: step 2 vnow 5 pick goroutine 7 of 2 at main.f x.go:9$`,
+		`^\tfirst differing decision, run 2: step 2 vnow 5 pick goroutine 8 of 2 at main.f x.go:9$`,
 		"^detgo: FAIL seed=4 sched=portfolio$",
 		`^detgo: replay: detgo test -seed=4 -run=Odd -short -failfast \./pkg$`,
 	)

@@ -34,6 +34,8 @@
 //	DETGO_REPORT  file the run report is written to at exit
 //	DETGO_TAPE_OUT, DETGO_TAPE, DETGO_TAPE_FORCE  record or replay a
 //	              decision tape (detgo_tape.go)
+//	DETGO_TRACE, DETGO_TRACE_FROM, DETGO_TRACE_TO  log the decisions of a
+//	              window of steps (detgo_trace.go)
 //	DETGO_NUMCPU  value of runtime.NumCPU and the initial GOMAXPROCS (default 4)
 
 package runtime
@@ -119,6 +121,7 @@ func detgoInit() {
 		detgoFatalConfig("DETGO_SCHED", sched, "want random, fifo, pct:D[:K], pos, delay:B[:K] or portfolio")
 	}
 	detgoTapeInit()
+	detgoTraceInit()
 	detgo.now = detgoEpochMono
 	detgo.checkpointEvery = detgoCheckpointInterval
 }

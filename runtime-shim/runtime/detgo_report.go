@@ -102,6 +102,7 @@ func detgoReport(exitCode int) {
 		return
 	}
 	detgoTapeFlush()
+	detgoTraceFlush()
 	if detgo.reportPath[0] == 0 {
 		return
 	}

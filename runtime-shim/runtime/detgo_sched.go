@@ -132,6 +132,9 @@ func detgoPick() *g {
 	step := detgoCount(&detgo.steps)
 	detgoMix(detgoEventPick, step, gp.goid, uint64(n))
 	detgoCheckpoint(step)
+	if detgoTracing() {
+		detgoTraceEvent("pick", gp, uint64(n))
+	}
 	return gp
 }
 
@@ -190,6 +193,9 @@ func detgoYield(kind uint8, obj unsafe.Pointer) {
 	}
 	detgoCount(&detgo.yields)
 	detgoMix(detgoEventYield, gp.goid, uint64(kind))
+	if detgoTracing() {
+		detgoTraceEvent("yield", gp, uint64(kind))
+	}
 	detgoSched.yielded = true
 	mcall(gosched_m)
 }
