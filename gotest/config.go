@@ -22,7 +22,7 @@ type RunConfig struct {
 	FullFlags   []string          `json:"full_flags"`   // go test flags a replay line without -run repeats
 	BinaryArgs  []string          `json:"binary_args,omitempty"`
 	Tape        string            `json:"tape,omitempty"` // a decision tape to replay (detgo replay -tape)
-	Packages    map[string]string `json:"packages"` // package directory → import path
+	Packages    map[string]string `json:"packages"`       // package directory → import path
 }
 
 // EnvRun names the environment variable holding the RunConfig file's path.

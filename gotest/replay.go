@@ -1,8 +1,8 @@
 package gotest
 
 import (
-	"fmt"
 	"bytes"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strconv"
