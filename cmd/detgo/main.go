@@ -95,6 +95,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		Commands: []*cli.Command{
 			testCommand(),
 			replayCommand(),
+			swarmCommand(),
 			execCommand(),
 			toolchainCommand(),
 		},
