@@ -32,6 +32,8 @@ type Report struct {
 	Jumps       uint64
 	VNow        uint64 // the virtual clock at exit, in nanoseconds
 	Nondet      uint64 // switches at points chosen by real time (after a watchdog stop)
+	Choices     uint64 // picks with two of the tests' goroutines runnable: 0 means the seed cannot change the interleaving
+	HasChoices  bool   // the report has a choices line
 	Checkpoints []Checkpoint
 
 	// When a decision tape was replayed (DETGO_TAPE):
@@ -108,6 +110,9 @@ func ParseReport(data []byte) (Report, error) {
 			r.VNow, err = num(0)
 		case "nondet":
 			r.Nondet, err = num(0)
+		case "choices":
+			r.Choices, err = num(0)
+			r.HasChoices = true
 		case "tape_replayed":
 			r.TapeReplayed, err = num(0)
 		case "tape_diverged":

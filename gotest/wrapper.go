@@ -142,8 +142,8 @@ func Exec(ctx context.Context, args []string, opts ExecOptions) (int, error) {
 			}
 		}
 	}
-	if w.seeds > 1 && len(w.hashes) == 1 {
-		fmt.Fprintf(w.out, "detgo: note: all %d seeds gave the same schedule: these tests never had two goroutines runnable at once, so seeds change only random values (maps, rand), not the interleaving\n", w.seeds)
+	if w.runs > 0 && !w.choices {
+		fmt.Fprintf(w.out, "detgo: note: these tests never had two goroutines runnable at once, so seeds change only random values (maps, rand, temp names), not the interleaving\n")
 	}
 	switch {
 	case failed:
@@ -176,10 +176,10 @@ type wrapper struct {
 	env    []string // its environment, less DETGO_SEED
 	pkg    string   // the package as a replay line names it
 
-	// The trace hash of every seed's run, to notice when seeds change
-	// nothing (a test that never has two goroutines runnable at once).
-	hashes map[uint64]bool
-	seeds  int
+	// Whether any run had a real scheduling choice, to notice when seeds
+	// change nothing (tests that never have two goroutines runnable at once).
+	choices bool
+	runs    int
 
 	traceEnv []string // DETGO_TRACE* for the runs that explain a -check divergence
 }
@@ -219,12 +219,9 @@ func (w *wrapper) runSeed(ctx context.Context, seed uint64) bool {
 	if w.cfg.Tape != "" && r.ReportErr == nil {
 		fmt.Fprintln(w.out, tapeStatus(r.Report))
 	}
-	if r.ReportErr == nil {
-		if w.hashes == nil {
-			w.hashes = map[uint64]bool{}
-		}
-		w.hashes[r.Report.Hash] = true
-		w.seeds++
+	if r.ReportErr == nil && r.Report.HasChoices {
+		w.runs++
+		w.choices = w.choices || r.Report.Choices > 0
 	}
 	for _, p := range problems {
 		fmt.Fprintln(w.out, p)

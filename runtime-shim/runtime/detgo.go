@@ -75,6 +75,8 @@ type detgoState struct {
 	jumps         uint64 // idle clock jumps
 	nondet        uint64 // switches detgo could not make deterministic (after a watchdog stop)
 	watchdogStops uint64 // goroutines the watchdog stopped for reaching no yield point
+	firstTestG    uint64 // goid of the first test's goroutine; 0 before any test
+	choices       uint64 // picks with two test goroutines to choose from
 	spun          uint64 // goid of the goroutine the watchdog stopped, until the next pick
 
 	checkpoints     [detgoMaxCheckpoints]detgoCheckpointEntry

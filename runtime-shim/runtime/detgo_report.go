@@ -122,6 +122,7 @@ func detgoReport(exitCode int) {
 	detgoReportUint("vnow", uint64(detgoNanotime()-detgoEpochMono))
 	detgoReportUint("nondet", atomic.Load64(&detgo.nondet))
 	detgoReportUint("watchdog", atomic.Load64(&detgo.watchdogStops))
+	detgoReportUint("choices", detgo.choices)
 	detgoReportUint("exit", uint64(exitCode))
 	if detgoTape.in >= 0 {
 		detgoReportUint("tape_replayed", detgoTape.replayed)

@@ -129,6 +129,9 @@ func detgoPick() *g {
 	unlock(&sched.lock)
 
 	detgoSched.current = gp.goid
+	if n > 1 && detgo.firstTestG != 0 && detgoUserChoice(gp) {
+		detgo.choices++
+	}
 	step := detgoCount(&detgo.steps)
 	detgoMix(detgoEventPick, step, gp.goid, uint64(n))
 	detgoCheckpoint(step)
@@ -136,6 +139,43 @@ func detgoPick() *g {
 		detgoTraceEvent("pick", gp, uint64(n))
 	}
 	return gp
+}
+
+const (
+	detgoKindUser = iota + 1
+	detgoKindSystem
+)
+
+// detgoUserChoice reports whether picked and the goroutines still queued
+// include two test goroutines (the tests' own and those they started, which
+// have larger goroutine IDs than the first test's; the runtime's background
+// goroutines do not count), so that the pick was a real choice for the
+// tests. If there never is one, the seed cannot change the interleaving.
+// Only the P owner changes the queue.
+func detgoUserChoice(picked *g) bool {
+	users := 0
+	if detgoIsTestG(picked) {
+		users++
+	}
+	for gp := sched.runq.head.ptr(); gp != nil && users < 2; gp = gp.schedlink.ptr() {
+		if detgoIsTestG(gp) {
+			users++
+		}
+	}
+	return users >= 2
+}
+
+func detgoIsTestG(gp *g) bool {
+	if gp.goid < detgo.firstTestG {
+		return false
+	}
+	if gp.detgo.kind == 0 {
+		gp.detgo.kind = detgoKindUser
+		if isSystemGoroutine(gp, false) {
+			gp.detgo.kind = detgoKindSystem
+		}
+	}
+	return gp.detgo.kind == detgoKindUser
 }
 
 // detgoGaveWay returns the goroutine that ran last if it is back in the run

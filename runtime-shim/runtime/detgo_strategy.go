@@ -72,6 +72,7 @@ const (
 type detgoG struct {
 	prio    int64   // pct, pos: priority; 0 = not yet drawn
 	pending uintptr // pos: the object of the operation it last yielded at
+	kind    uint8   // detgoKindUser or detgoKindSystem; 0 = not yet known
 }
 
 var detgoSched struct {
