@@ -229,17 +229,17 @@ func (w *wrapper) runSeed(ctx context.Context, seed uint64) bool {
 	if r.ExitCode == 0 && len(problems) == 0 {
 		return true
 	}
-	replay := Replay{
-		Tests:      scan.Names(),
-		Seed:       seed,
-		Sched:      w.cfg.Sched,
-		Flags:      w.cfg.ReplayFlags,
-		Package:    w.pkg,
-		BinaryArgs: w.cfg.BinaryArgs,
-	}
 	sched := r.Report.Sched // the strategy the runtime ran, e.g. what the portfolio chose
 	if sched == "" {
 		sched = w.cfg.Sched
+	}
+	replay := Replay{
+		Tests:      scan.Names(),
+		Seed:       seed,
+		Sched:      sched, // explicit -sched=S replays what the portfolio chose for seed
+		Flags:      w.cfg.ReplayFlags,
+		Package:    w.pkg,
+		BinaryArgs: w.cfg.BinaryArgs,
 	}
 	fmt.Fprintf(w.out, "detgo: FAIL seed=%d sched=%s\n", seed, sched)
 	tape, tapeErr := w.saveTape(seed)
