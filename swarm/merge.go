@@ -86,8 +86,8 @@ func Merge(ctx context.Context, args []string, opts Options) (int, error) {
 		}
 		if header == nil {
 			header = c.Header
-		} else if d := header.diff(c.Header); d != "" {
-			return 2, fmt.Errorf("%s and %s are results of different swarms: %s has %s", files[0], name, name, d)
+		} else if what, a, b := header.diff(c.Header); what != "" {
+			return 2, fmt.Errorf("%s and %s are results of different swarms (%s: %s and %s)", files[0], name, what, a, b)
 		} else {
 			for i, p := range c.Header.Packages {
 				if p.Binary != header.Packages[i].Binary {

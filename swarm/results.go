@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -88,8 +89,9 @@ type Record struct {
 	VirtualNS uint64   `json:"virtual_ns"`     // the virtual clock at exit, from 2000-01-01T00:00:00Z
 	RealNS    int64    `json:"real_ns"`        // wall time of the run
 	Steps     uint64   `json:"steps,omitempty"`
-	Hash      string   `json:"hash,omitempty"`   // the runtime's trace hash
-	Nondet    uint64   `json:"nondet,omitempty"` // switches at points chosen by real time (watchdog)
+	Hash      string   `json:"hash,omitempty"`    // the runtime's trace hash
+	Nondet    uint64   `json:"nondet,omitempty"`  // switches at points chosen by real time (watchdog)
+	Choices   *uint64  `json:"choices,omitempty"` // picks with two test goroutines runnable; 0: the seed cannot change the interleaving
 	Signature string   `json:"signature,omitempty"`
 	Message   string   `json:"message,omitempty"` // the first failure line, as printed
 	Frames    []string `json:"frames,omitempty"`  // top frames of the panicking or hanging goroutine
@@ -113,25 +115,26 @@ func (h *Header) computeConfig() {
 	h.Config = hex.EncodeToString(sum[:8])
 }
 
-// diff names a difference between two headers' configurations, or returns ""
-// if they have the same Config.
-func (h *Header) diff(o *Header) string {
+// diff names a difference between the configurations of h and o: what
+// differs, its value in h and in o. It returns what == "" if they have the
+// same Config.
+func (h *Header) diff(o *Header) (what, inH, inO string) {
 	if h.Config == o.Config {
-		return ""
+		return "", "", ""
 	}
 	switch {
 	case h.Version != o.Version:
-		return fmt.Sprintf("format version %d, not %d", o.Version, h.Version)
+		return "the format version", fmt.Sprint(h.Version), fmt.Sprint(o.Version)
 	case h.Sched != o.Sched:
-		return fmt.Sprintf("-sched=%s, not %s", o.Sched, h.Sched)
+		return "-sched", h.Sched, o.Sched
 	case h.Check != o.Check:
-		return fmt.Sprintf("-check=%v, not %v", o.Check, h.Check)
+		return "-check", fmt.Sprint(h.Check), fmt.Sprint(o.Check)
 	case h.Timeout != o.Timeout:
-		return fmt.Sprintf("-timeout=%s, not %s", o.Timeout, h.Timeout)
+		return "-timeout", h.Timeout, o.Timeout
 	case !slices.Equal(h.BuildFlags, o.BuildFlags):
-		return fmt.Sprintf("build flags %q, not %q", o.BuildFlags, h.BuildFlags)
+		return "the build flags", fmt.Sprintf("%q", h.BuildFlags), fmt.Sprintf("%q", o.BuildFlags)
 	case !slices.Equal(h.Args, o.Args):
-		return fmt.Sprintf("test binary arguments %q, not %q", o.Args, h.Args)
+		return "the test binary's arguments", fmt.Sprintf("%q", h.Args), fmt.Sprintf("%q", o.Args)
 	}
 	var a, b []string
 	for _, p := range h.Packages {
@@ -140,7 +143,7 @@ func (h *Header) diff(o *Header) string {
 	for _, p := range o.Packages {
 		b = append(b, p.ImportPath)
 	}
-	return fmt.Sprintf("packages %v, not %v", b, a)
+	return "the packages", strings.Join(a, " "), strings.Join(b, " ")
 }
 
 // Contents is what a results file holds.

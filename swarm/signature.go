@@ -72,7 +72,9 @@ func parseFailure(output []byte) failure {
 			f.Message = m
 		}
 	}
-	if dumpAt >= 0 {
+	// Frames belong to the failure only if it is the panic (or a timeout's
+	// goroutine dump), not when an earlier test failed first.
+	if dumpAt >= 0 && (f.Message == panicLine || panicLine == "") {
 		f.Frames = userFrames(lines[dumpAt:])
 		if f.Test == "" {
 			f.Test = testOf(f.Frames)
@@ -84,22 +86,34 @@ func parseFailure(output []byte) failure {
 	return f
 }
 
-// userFrames returns the top maxFrames functions of the first goroutine in a
-// Go traceback that has a function of its own: one that is not in the
-// runtime, package testing or the test main.
+// userFrames returns the top maxFrames functions of one goroutine in a Go
+// traceback: the first whose stack has a test function (TestXxx, not
+// TestMain), or else the first that has any function of its own, one
+// outside the runtime, package testing and the test main.
 func userFrames(lines []string) []string {
-	var frames []string
+	var first, frames []string
+	hasTest := false
+	end := func() bool { // at the end of a goroutine: is it the one?
+		if hasTest {
+			return true
+		}
+		if first == nil && len(frames) > 0 {
+			first = frames
+		}
+		frames, hasTest = nil, false
+		return false
+	}
 	inGoroutine := false
 	for _, line := range lines {
 		switch {
 		case strings.HasPrefix(line, "goroutine "):
-			if len(frames) > 0 {
+			if end() {
 				return frames
 			}
 			inGoroutine = true
 			continue
 		case line == "":
-			if len(frames) > 0 {
+			if end() {
 				return frames
 			}
 			inGoroutine = false
@@ -114,8 +128,12 @@ func userFrames(lines []string) []string {
 		if len(frames) < maxFrames {
 			frames = append(frames, fn)
 		}
+		hasTest = hasTest || testOf([]string{fn}) != ""
 	}
-	return frames
+	if end() {
+		return frames
+	}
+	return first
 }
 
 // funcName returns the function of a traceback line such as
@@ -144,7 +162,7 @@ func testOf(frames []string) string {
 	for _, fn := range frames {
 		rest := fn[strings.LastIndex(fn, "/")+1:]
 		parts := strings.Split(rest, ".")
-		if len(parts) >= 2 && strings.HasPrefix(parts[1], "Test") {
+		if len(parts) >= 2 && strings.HasPrefix(parts[1], "Test") && parts[1] != "TestMain" {
 			return parts[1]
 		}
 	}

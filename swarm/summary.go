@@ -16,6 +16,8 @@ type Group struct {
 	First     Record // the failing run with the smallest seed
 	Seeds     []uint64
 	Replay    string // the replay line to print: First.Replay, or a verified one naming the test
+	Tape      string // a detgo replay -tape command for First's decision tape, if one was kept
+	Note      string // what went wrong replaying First, if anything
 }
 
 // maxGroupSeeds is how many seeds a group lists (the smallest).
@@ -28,11 +30,14 @@ type Summary struct {
 	ByOutcome map[string]int
 	Packages  map[string]int   // runs per package
 	RealNS    map[string]int64 // wall time of the runs, per package
+	reported  map[string]int   // runs per package whose report counted choices
+	choices   map[string]int   // runs per package that had a scheduling choice
 	groups    map[string]*Group
 }
 
 func newSummary() *Summary {
-	return &Summary{ByOutcome: map[string]int{}, Packages: map[string]int{}, RealNS: map[string]int64{}, groups: map[string]*Group{}}
+	return &Summary{ByOutcome: map[string]int{}, Packages: map[string]int{}, RealNS: map[string]int64{},
+		reported: map[string]int{}, choices: map[string]int{}, groups: map[string]*Group{}}
 }
 
 // add counts rec and reports whether it started a new failure group.
@@ -41,6 +46,12 @@ func (s *Summary) add(rec *Record) bool {
 	s.ByOutcome[rec.Outcome]++
 	s.Packages[rec.Package]++
 	s.RealNS[rec.Package] += rec.RealNS
+	if rec.Choices != nil {
+		s.reported[rec.Package]++
+		if *rec.Choices > 0 {
+			s.choices[rec.Package]++
+		}
+	}
 	if !rec.Failed() {
 		return false
 	}
@@ -107,6 +118,16 @@ func (s *Summary) print(w io.Writer) {
 	for _, g := range gs {
 		printGroup(w, g)
 	}
+	var still []string
+	for p, n := range s.reported {
+		if n > 0 && s.choices[p] == 0 {
+			still = append(still, p)
+		}
+	}
+	slices.Sort(still)
+	for _, p := range still {
+		fmt.Fprintf(w, "detgo: note: the tests of %s never had two goroutines runnable at once, so seeds change only random values (maps, rand, temp names), not the interleaving\n", p)
+	}
 	groups := "1 failure group"
 	if len(gs) != 1 {
 		groups = fmt.Sprintf("%d failure groups", len(gs))
@@ -149,5 +170,11 @@ func printGroup(w io.Writer, g *Group) {
 		}
 		fmt.Fprintf(w, "    seeds %s%s\n", strings.Join(list, ","), more)
 	}
+	if g.Note != "" {
+		fmt.Fprintf(w, "    note: %s\n", g.Note)
+	}
 	fmt.Fprintf(w, "detgo: replay: %s\n", g.Replay)
+	if g.Tape != "" {
+		fmt.Fprintf(w, "detgo: tape: %s\n", g.Tape)
+	}
 }

@@ -139,8 +139,8 @@ func (s *swarm) run(ctx context.Context) (int, error) {
 	}
 	header.computeConfig()
 	if old := contents.Header; old != nil {
-		if d := old.diff(header); d != "" {
-			return 2, fmt.Errorf("%s holds the results of another swarm (%s); use -fresh to start it over, or -results to name another file", cfg.Results, d)
+		if what, was, now := old.diff(header); what != "" {
+			return 2, fmt.Errorf("%s holds the results of another swarm (%s: %s there, %s now); use -fresh to start it over, or -results to name another file", cfg.Results, what, was, now)
 		}
 		for i, p := range old.Packages {
 			if p.Binary != header.Packages[i].Binary {
@@ -276,7 +276,7 @@ func (s *swarm) run(ctx context.Context) (int, error) {
 	interrupted := ctx.Err() != nil
 
 	if !interrupted {
-		s.verifyReplays(ctx, workers[0], summary)
+		s.finishGroups(ctx, workers[0], summary)
 	}
 	out := s.opts.Stdout
 	summary.print(out)
@@ -417,32 +417,58 @@ func (s *swarm) buildOne(ctx context.Context, goDir string, env, tcFlags []strin
 	return nil
 }
 
-// verifyReplays tries, for each failure group, the replay line that names
-// the failing test with -run on the group's smallest seed. If the seed fails
-// that way too, the group's replay line is that one; otherwise it stays the
-// line that runs the binary as the swarm did (tests that ran before the
-// failing one, or -run itself, can change the schedule).
-func (s *swarm) verifyReplays(ctx context.Context, w *worker, summary *Summary) {
+// finishGroups reruns the smallest seed of each failure group. Run as the
+// swarm ran it, with the runtime recording its decision tape, it must give
+// the recorded trace hash (a note says otherwise), and the tape is kept in
+// the tapes directory beside the results file. Then it tries the replay line
+// that names the failing test with -run: if the seed fails that way too, the
+// group's replay line is that one; otherwise it stays the line that runs the
+// binary as the swarm did (tests that ran before the failing one, or -run
+// itself, can change the schedule). Timeouts are not rerun.
+func (s *swarm) finishGroups(ctx context.Context, w *worker, summary *Summary) {
 	byPath := map[string]*pkg{}
 	for _, p := range s.pkgs {
 		byPath[p.ImportPath] = p
 	}
 	inv := s.cfg.Inv
+	tapes := strings.TrimSuffix(s.cfg.Results, ".jsonl") + ".tapes"
 	for _, g := range summary.Groups() {
 		r := g.First
 		p := byPath[r.Package]
-		if p == nil || r.Test == "" || r.Outcome == Timeout || r.Outcome == Nondet || ctx.Err() != nil {
+		if p == nil || r.Outcome == Timeout || ctx.Err() != nil {
+			continue
+		}
+		env := []string{"DETGO_SCHED=" + r.Strategy}
+		os.Remove(w.tapePath())
+		again := w.run(ctx, p, r.Seed, s.runArgs, append(env, "DETGO_TAPE_OUT="+w.tapePath()), nil)
+		if again.stopped {
+			return
+		}
+		if again.reportErr == nil && r.Hash != "" && fmt.Sprintf("0x%016x", again.report.Hash) != r.Hash {
+			g.Note = fmt.Sprintf("run again, seed %d gave trace hash 0x%016x, not %s: it does not replay exactly (try detgo test -check)", r.Seed, again.report.Hash, r.Hash)
+		}
+		if data, err := os.ReadFile(w.tapePath()); err == nil {
+			name := filepath.Join(tapes, fmt.Sprintf("%s-seed-%d.tape", g.Signature, r.Seed))
+			abs := name
+			if !filepath.IsAbs(abs) {
+				abs = filepath.Join(s.opts.Dir, name)
+			}
+			if err := os.MkdirAll(filepath.Dir(abs), 0o755); err == nil && os.WriteFile(abs, data, 0o644) == nil {
+				g.Tape = s.fullReplay(p.Arg, r.Seed, r.Strategy).TapeString(name)
+			}
+		}
+		if r.Test == "" || r.Outcome == Nondet {
 			continue
 		}
 		tests := []string{r.Test}
-		run := w.run(ctx, p, r.Seed, inv.NarrowedRunArgs(tests), nil)
-		if run.exit == 0 && !run.timedOut {
+		narrowed := w.run(ctx, p, r.Seed, inv.NarrowedRunArgs(tests), env, nil)
+		if narrowed.exit == 0 && !narrowed.timedOut {
 			continue
 		}
 		g.Replay = gotest.Replay{
 			Tests:      tests,
 			Seed:       r.Seed,
-			Sched:      inv.Sched,
+			Sched:      r.Strategy,
 			Flags:      inv.ReplayFlags(),
 			Package:    p.Arg,
 			BinaryArgs: inv.BinaryArgs,

@@ -68,6 +68,7 @@ func newWorker(swarmDir string, id int, base []string, sched string, timeout tim
 func (w *worker) tmpDir() string     { return filepath.Join(w.dir, "tmp") }
 func (w *worker) reportPath() string { return filepath.Join(w.dir, "report") }
 func (w *worker) outputPath() string { return filepath.Join(w.dir, "output") }
+func (w *worker) tapePath() string   { return filepath.Join(w.dir, "tape") }
 
 // A run is the outcome of one run of a test binary.
 type run struct {
@@ -83,7 +84,7 @@ type run struct {
 
 // run runs p's test binary once with seed and args. It reads the output
 // back if keepOutput says so for the run's exit status.
-func (w *worker) run(stop context.Context, p *pkg, seed uint64, args []string, keepOutput func(exit int) bool) run {
+func (w *worker) run(stop context.Context, p *pkg, seed uint64, args, extraEnv []string, keepOutput func(exit int) bool) run {
 	var r run
 	fail := func(err error) run {
 		r.exit, r.reportErr = 2, err
@@ -112,15 +113,17 @@ func (w *worker) run(stop context.Context, p *pkg, seed uint64, args []string, k
 	cmd.Dir = p.dir
 	// go test runs a test binary with PWD set to the package directory.
 	cmd.Env = append(slices.Clip(w.env), "PWD="+p.dir, "DETGO_SEED="+strconv.FormatUint(seed, 10))
+	cmd.Env = append(cmd.Env, extraEnv...) // os/exec keeps the last of a repeated variable
 	cmd.Stdout, cmd.Stderr = out, out
 	// If detgo dies, even by SIGKILL, its test binaries die with it.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	var cancelled atomic.Bool
+	var stopped, timedOut atomic.Bool
 	cmd.Cancel = func() error {
-		cancelled.Store(true)
 		if stop.Err() != nil {
+			stopped.Store(true)
 			return cmd.Process.Kill()
 		}
+		timedOut.Store(true)
 		// On the real-time limit, SIGQUIT first: the Go runtime prints every
 		// goroutine's stack, which shows where the test hung.
 		return cmd.Process.Signal(syscall.SIGQUIT)
@@ -130,6 +133,10 @@ func (w *worker) run(stop context.Context, p *pkg, seed uint64, args []string, k
 	err = cmd.Run()
 	r.real = time.Since(start)
 	if cmd.ProcessState == nil {
+		if stop.Err() != nil { // stopped before it started
+			r.stopped = true
+			return r
+		}
 		return fail(err)
 	}
 	ws, _ := cmd.ProcessState.Sys().(syscall.WaitStatus)
@@ -137,8 +144,9 @@ func (w *worker) run(stop context.Context, p *pkg, seed uint64, args []string, k
 	if ws.Signaled() {
 		r.exit = 128 + int(ws.Signal())
 	}
-	r.stopped = cancelled.Load() && stop.Err() != nil && !cmd.ProcessState.Exited()
-	r.timedOut = cancelled.Load() && !r.stopped
+	// A run that exited by itself as the swarm stopped is a result all the same.
+	r.stopped = stopped.Load() && !cmd.ProcessState.Exited()
+	r.timedOut = timedOut.Load()
 	if r.stopped {
 		return r
 	}
@@ -175,7 +183,7 @@ func (s *swarm) runJob(stop context.Context, w *worker, j job) result {
 	if s.cfg.Inv.Check {
 		keep = always
 	}
-	r := w.run(stop, j.pkg, j.seed, s.runArgs, keep)
+	r := w.run(stop, j.pkg, j.seed, s.runArgs, nil, keep)
 	if r.stopped {
 		return result{discard: true}
 	}
@@ -201,6 +209,9 @@ func (s *swarm) runJob(stop context.Context, w *worker, j job) result {
 	}
 	if r.reportErr == nil {
 		rec.Hash = fmt.Sprintf("0x%016x", r.report.Hash)
+		if r.report.HasChoices {
+			rec.Choices = &r.report.Choices
+		}
 	}
 	var problem string
 	switch {
@@ -220,7 +231,7 @@ func (s *swarm) runJob(stop context.Context, w *worker, j job) result {
 	}
 	output := r.output
 	if s.cfg.Inv.Check && !r.timedOut {
-		r2 := w.run(stop, j.pkg, j.seed, s.runArgs, always)
+		r2 := w.run(stop, j.pkg, j.seed, s.runArgs, nil, always)
 		if r2.stopped {
 			return result{discard: true}
 		}
@@ -247,21 +258,23 @@ func (s *swarm) runJob(stop context.Context, w *worker, j job) result {
 	}
 	rec.Test, rec.Message, rec.Frames = f.Test, f.Message, f.Frames
 	rec.Signature = signature(rec.Package, rec.Outcome, f)
-	rec.Replay = s.fullReplay(j.pkg, j.seed)
+	rec.Replay = s.fullReplay(j.pkg.Arg, j.seed, rec.Strategy).String()
 	return result{rec: rec, output: output}
 }
 
-// fullReplay is the detgo test command that runs seed exactly as the swarm did.
-func (s *swarm) fullReplay(p *pkg, seed uint64) string {
+// fullReplay is the detgo test command that runs seed exactly as the swarm
+// did. It names the strategy the runtime ran (what a portfolio chose for
+// the seed), which replays the same run.
+func (s *swarm) fullReplay(pkgArg string, seed uint64, strategy string) gotest.Replay {
 	flags := s.cfg.Inv.FullReplayFlags()
 	if s.cfg.Inv.Check {
 		flags = append([]string{"-check"}, flags...)
 	}
 	return gotest.Replay{
 		Seed:       seed,
-		Sched:      s.cfg.Inv.Sched,
+		Sched:      strategy,
 		Flags:      flags,
-		Package:    p.Arg,
+		Package:    pkgArg,
 		BinaryArgs: s.cfg.Inv.BinaryArgs,
-	}.String()
+	}
 }
