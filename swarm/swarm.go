@@ -107,6 +107,17 @@ func (s *swarm) run(ctx context.Context) (int, error) {
 	if err != nil {
 		return 2, err
 	}
+	// go test runs a test binary with $GOROOT/bin first in PATH.
+	goroot, err := goEnv(ctx, goDir, env, "GOROOT")
+	if err != nil {
+		return 2, err
+	}
+	path := filepath.Join(goroot, "bin")
+	if p := lookupEnv(env, "PATH"); p != "" {
+		path += string(os.PathListSeparator) + p
+	}
+	runBase := append(slices.Clip(env), "PATH="+path)
+
 	// One directory per results file: its lock keeps other swarms out.
 	sum := sha256.Sum256([]byte(resultsPath))
 	s.dir = filepath.Join(cacheRoot, "swarm", hex.EncodeToString(sum[:6]))
@@ -225,7 +236,7 @@ func (s *swarm) run(ctx context.Context) (int, error) {
 	var wg sync.WaitGroup
 	var workers []*worker
 	for id := 1; id <= cfg.Workers; id++ {
-		w, err := newWorker(s.dir, id, env, inv.Sched, inv.Timeout)
+		w, err := newWorker(s.dir, id, runBase, inv.Sched, inv.Timeout)
 		if err != nil {
 			stop()
 			return 2, err
@@ -314,6 +325,27 @@ func (s *swarm) run(ctx context.Context) (int, error) {
 		return 2, errors.New("swarm: interrupted")
 	}
 	return 0, nil
+}
+
+// goEnv returns the value of a go env variable.
+func goEnv(ctx context.Context, dir string, env []string, name string) (string, error) {
+	cmd := exec.CommandContext(ctx, "go", "env", name)
+	cmd.Dir, cmd.Env = dir, env
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("go env %s: %v", name, err)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// lookupEnv returns the value of key in env (the last one, as os/exec does).
+func lookupEnv(env []string, key string) string {
+	for i := len(env) - 1; i >= 0; i-- {
+		if v, ok := strings.CutPrefix(env[i], key+"="); ok {
+			return v
+		}
+	}
+	return ""
 }
 
 type doneKey struct {

@@ -92,6 +92,7 @@ func TestScripts(t *testing.T) {
 			"tapereplay": cmdReplay("detgo: tape: detgo replay "),
 			"failcount":  cmdFailcount,
 			"ndistinct":  cmdNdistinct,
+			"cmpswarm":   cmdCmpswarm,
 		},
 		Condition: func(cond string) (bool, error) {
 			if cond == "short" {
