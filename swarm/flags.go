@@ -167,7 +167,7 @@ var notInSwarm = map[string]string{
 // remains as detgo test's (go test flags, -seed/-seeds, -sched, -check,
 // packages, -args).
 func ParseArgs(args []string) (*Config, error) {
-	c := &Config{Workers: runtime.NumCPU(), Progress: "auto"}
+	c := &Config{Workers: runtime.GOMAXPROCS(0), Progress: "auto"}
 	var rest []string
 	var count *string
 	for i := 0; i < len(args); i++ {

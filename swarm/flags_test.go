@@ -12,7 +12,7 @@ func TestParseArgs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Seeds.String() != DefaultSeeds || c.Unbounded || c.Workers != runtime.NumCPU() || c.Inv.Timeout != DefaultTimeout ||
+	if c.Seeds.String() != DefaultSeeds || c.Unbounded || c.Workers != runtime.GOMAXPROCS(0) || c.Inv.Timeout != DefaultTimeout ||
 		c.Results != "detgo-swarm.jsonl" || c.MaxFailures != 0 || c.Progress != "auto" || c.Inv.Packages[0] != "." {
 		t.Errorf("defaults: %+v", c)
 	}
@@ -37,7 +37,7 @@ func TestParseArgs(t *testing.T) {
 	}
 	// -workers after -args belongs to the test binary.
 	c, _ = ParseArgs(strings.Fields("-args -workers 9"))
-	if c.Workers != runtime.NumCPU() || strings.Join(c.Inv.BinaryArgs, " ") != "-workers 9" {
+	if c.Workers != runtime.GOMAXPROCS(0) || strings.Join(c.Inv.BinaryArgs, " ") != "-workers 9" {
 		t.Errorf("-args -workers 9: %+v", c)
 	}
 }

@@ -35,7 +35,8 @@ recorded; they run again when the swarm is resumed.
 How to run:
 
 	-workers N
-	    Worker processes (default: one per core).
+	    Worker processes (default: one per core, as GOMAXPROCS counts
+	    them, so a container's CPU limit is respected).
 	-timeout D
 	    The real-time limit of each run (default 1m). At the limit the test
 	    binary gets SIGQUIT, prints its goroutines, and the run is recorded
