@@ -53,7 +53,11 @@ func TestMain(m *testing.M) {
 	if sched == "portfolio" {
 		sched = []string{"random", "fifo"}[s%2]
 	}
-	os.WriteFile(os.Getenv("DETGO_REPORT"), fmt.Appendf(nil, "seed %d\nsched %s\nhash %#x\nsteps %d\nvnow %d\n", s, sched, s*0x9e3779b97f4a7c15, s%50, s*1000), 0o644)
+	hash := s * 0x9e3779b97f4a7c15
+	if os.Getenv("NONDET") != "" {
+		hash ^= uint64(time.Now().UnixNano())
+	}
+	os.WriteFile(os.Getenv("DETGO_REPORT"), fmt.Appendf(nil, "seed %d\nsched %s\nhash %#x\nsteps %d\nvnow %d\n", s, sched, hash, s%50, s*1000), 0o644)
 	os.Exit(code)
 }
 
@@ -524,4 +528,20 @@ func TestJUnit(t *testing.T) {
 		!strings.Contains(f.Failure.Text, "seeds: 3,6,9,12,15,18,21") {
 		t.Errorf("failure case: %+v", f)
 	}
+}
+
+// -check runs every seed twice; runs that differ are recorded as nondet.
+func TestCheck(t *testing.T) {
+	dir := writeModule(t)
+	r := runSwarm(t, dir, nil, "-seeds=1-4", "-check", "-run=TestHang", "-results=ok.jsonl", "./pkg")
+	wantCode(t, r, 0)
+	r = runSwarm(t, dir, []string{"NONDET=1"}, "-seeds=1-4", "-check", "-run=TestHang", "-results=nd.jsonl", "./pkg")
+	wantCode(t, r, 1)
+	for _, rec := range readFile(t, filepath.Join(dir, "nd.jsonl")).Records {
+		if rec.Outcome != Nondet || !strings.HasPrefix(rec.Message, "two runs of the seed differ: trace hash 0x") ||
+			!strings.HasPrefix(rec.Replay, "detgo test -seed=") || !strings.Contains(rec.Replay, " -check -run=TestHang ./pkg") {
+			t.Errorf("record %+v", rec)
+		}
+	}
+	match(t, "stdout", r.stdout, `^detgo: NONDET \(no test named\) \(example.com/m/pkg\): 4 seeds, smallest seed=1`)
 }

@@ -115,8 +115,10 @@ func (w *worker) run(stop context.Context, p *pkg, seed uint64, args, extraEnv [
 	cmd.Env = append(slices.Clip(w.env), "PWD="+p.dir, "DETGO_SEED="+strconv.FormatUint(seed, 10))
 	cmd.Env = append(cmd.Env, extraEnv...) // os/exec keeps the last of a repeated variable
 	cmd.Stdout, cmd.Stderr = out, out
-	// If detgo dies, even by SIGKILL, its test binaries die with it.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	// If detgo dies, even by SIGKILL, its test binaries die with it. In a
+	// process group of its own, a test binary does not get the terminal's
+	// ^C: detgo stops it, and does not mistake its death for a failure.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
 	var stopped, timedOut atomic.Bool
 	cmd.Cancel = func() error {
 		if stop.Err() != nil {
