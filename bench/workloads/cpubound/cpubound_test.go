@@ -1,12 +1,14 @@
 // Package cpubound is a benchmark workload, not a test of detgo: four
 // goroutines hash and sort, meeting on a mutex and a channel now and then,
-// the shape of a CPU-heavy unit test. bench/core.sh times it under
-// go test and detgo test.
+// the shape of a CPU-heavy unit test. bench/suite (and bench/core.sh) time
+// it under go test and detgo test.
 package cpubound
 
 import (
 	"crypto/sha256"
+	"os"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -45,4 +47,19 @@ func TestCPUBound(t *testing.T) {
 		<-done
 	}
 	t.Logf("total %x", total[:4])
+	logPeakRSS(t)
+}
+
+// logPeakRSS logs the process's peak resident set size (VmHWM, kB): the
+// same number /usr/bin/time -v reports as maximum resident set size.
+func logPeakRSS(t *testing.T) {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "VmHWM:"); ok {
+			t.Logf("bench: peak_rss_kb %s", strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
+		}
+	}
 }
