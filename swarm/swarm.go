@@ -122,9 +122,15 @@ func (s *swarm) run(ctx context.Context) (int, error) {
 	sum := sha256.Sum256([]byte(resultsPath))
 	s.dir = filepath.Join(cacheRoot, "swarm", hex.EncodeToString(sum[:6]))
 
+	if err := os.MkdirAll(filepath.Dir(resultsPath), 0o755); err != nil {
+		return 2, err
+	}
 	rf, contents, err := openResults(resultsPath, cfg.Fresh)
 	if err != nil {
 		return 2, err
+	}
+	if cfg.Fresh {
+		os.RemoveAll(strings.TrimSuffix(resultsPath, ".jsonl") + ".tapes")
 	}
 	defer rf.Close()
 	// Leave nothing behind but the (empty) directory: binaries are large.
