@@ -14,7 +14,7 @@ type Entry struct {
 }
 
 // DefaultRunTimeout is the real-time limit of one run of one test binary.
-const DefaultRunTimeout = 2 * time.Minute
+const DefaultRunTimeout = time.Minute
 
 const shortNet = "-short: without it net tests look up and dial internet hosts (testenv.MustHaveExternalNetwork skips in -short mode)"
 
@@ -22,7 +22,7 @@ const shortNet = "-short: without it net tests look up and dial internet hosts (
 // and three real modules at pinned versions, fetched through the module proxy.
 var Full = []Entry{
 	{Pattern: "sync"},
-	{Pattern: "sync/atomic"},
+	{Pattern: "sync/atomic", RunTimeout: 2 * time.Minute}, // 30s natively
 	{Pattern: "context"},
 	{Pattern: "time"},
 	{Pattern: "sort"},
@@ -37,8 +37,8 @@ var Full = []Entry{
 	{Pattern: "bytes"},
 	{Pattern: "math/rand/v2"},
 	{Pattern: "os/exec", Flags: []string{"-short"}, Note: "-short: skips the slowest subprocess tests"},
-	{Pattern: "net", Flags: []string{"-short"}, Note: shortNet, RunTimeout: 4 * time.Minute},
-	{Pattern: "net/http", Flags: []string{"-short"}, Note: shortNet, RunTimeout: 4 * time.Minute},
+	{Pattern: "net", Flags: []string{"-short"}, Note: shortNet, RunTimeout: 3 * time.Minute},
+	{Pattern: "net/http", Flags: []string{"-short"}, Note: shortNet, RunTimeout: 3 * time.Minute},
 	{Pattern: "net/http/httptest", Flags: []string{"-short"}, Note: shortNet},
 	{Pattern: "net/http/httputil", Flags: []string{"-short"}, Note: shortNet},
 	{Pattern: "net/textproto", Flags: []string{"-short"}, Note: shortNet},
@@ -50,7 +50,7 @@ var Full = []Entry{
 	{Pattern: "github.com/hashicorp/raft", Module: "github.com/hashicorp/raft@v1.8.0",
 		Flags:      []string{"-short"},
 		Note:       "-short: skips the long cluster soak tests; the suite still starts real multi-node clusters (in-memory transport) and loopback TCP transports",
-		RunTimeout: 5 * time.Minute},
+		RunTimeout: 4 * time.Minute},
 }
 
 // Smoke is the subset go test ./... runs (bench/compat's TestSmoke): quick

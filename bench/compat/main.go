@@ -20,6 +20,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -43,6 +44,7 @@ func main() {
 	flag.StringVar(&o.Out, "out", "", "directory for compat.json, compat.md and logs/ (default: <work>/results)")
 	flag.StringVar(&o.Detgo, "detgo", "", "detgo binary (default: built from this repository into <work>)")
 	flag.StringVar(&o.NetNS, "netns", "auto", "run tests in a loopback-only network namespace: auto, on or off")
+	flag.BoolVar(&o.Resume, "resume", false, "keep the packages already in <out>/compat.json (same corpus and seeds) and run only the rest")
 	flag.StringVar(&o.Rev, "rev", "", "the detgo revision to record (default: this repository's HEAD, +dirty if it has changes)")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -58,6 +60,7 @@ func main() {
 // Options are the command's flags.
 type Options struct {
 	Corpus, Only, Seeds, Work, Out, Detgo, NetNS, Rev string
+	Resume                                            bool
 	Repo                                              string // the detgo repository (default: found from the working directory)
 }
 
@@ -130,6 +133,20 @@ func Main(ctx context.Context, o Options, log io.Writer) (*Report, error) {
 	if rep.Detgo == "" {
 		rep.Detgo = detgoRevision(o.Repo)
 	}
+	done := map[string]PkgResult{}
+	if o.Resume {
+		var old Report
+		if b, err := os.ReadFile(filepath.Join(o.Out, "compat.json")); err == nil && json.Unmarshal(b, &old) == nil &&
+			old.Corpus == rep.Corpus && seedSpan(old.Seeds) == seedSpan(seeds) {
+			for _, p := range old.Packages {
+				if p.Native.Status != "" && len(p.Detgo) == len(seeds) && !interrupted(p) {
+					done[p.Package] = p
+				}
+			}
+			rep.Started = old.Started
+			logf("resuming: %d packages already measured", len(done))
+		}
+	}
 	mod := filepath.Join(work, "mod")
 	if err := prepareModule(ctx, mod, entries, logf); err != nil {
 		return nil, err
@@ -164,7 +181,13 @@ func Main(ctx context.Context, o Options, log io.Writer) (*Report, error) {
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
-			pr := runPackage(ctx, r, o.Detgo, filepath.Join(o.Out, "logs"), e, pkg, seeds, logf)
+			pr, ok := done[pkg]
+			if !ok {
+				pr = runPackage(ctx, r, o.Detgo, filepath.Join(o.Out, "logs"), e, pkg, seeds, logf)
+				if ctx.Err() != nil {
+					return nil, ctx.Err() // an interrupted package is not a result
+				}
+			}
 			rep.Packages = append(rep.Packages, pr)
 			// Written after every package, so a long run can be read (and
 			// survives) while it goes.
@@ -279,6 +302,17 @@ func newRun(res Result, log string) Run {
 		o.Status = "fail"
 	}
 	return Run{Outcome: o, Exit: res.Exit, Wall: res.Wall.Seconds(), Log: log}
+}
+
+// interrupted reports whether p's runs were cut short by the user (the
+// runner's own context), not by a test.
+func interrupted(p PkgResult) bool {
+	for _, sr := range p.Detgo {
+		if sr.Status == "error" && sr.Wall < 1 {
+			return true
+		}
+	}
+	return false
 }
 
 func parseSeeds(spec string) ([]uint64, error) {
