@@ -157,7 +157,15 @@ func Main(ctx context.Context, o Options, log io.Writer) (*Report, error) {
 		return nil, fmt.Errorf("detgo toolchain build: %v\n%s", err, out)
 	}
 
-	r := &Runner{Dir: mod, Env: []string{"GOPROXY=off", "GOFLAGS=-mod=readonly", "GOTOOLCHAIN=local"}}
+	// A detgo cache of our own for the runs: detgo's wrapper allows one run
+	// per package directory at a time, machine-wide, so anyone else testing
+	// std's sync would make ours wait (and the wait would count as our
+	// time). The patched toolchain inside it is the user's, shared.
+	cache, err := privateCache(work, o.Detgo)
+	if err != nil {
+		return nil, err
+	}
+	r := &Runner{Dir: mod, Env: []string{"GOPROXY=off", "GOFLAGS=-mod=readonly", "GOTOOLCHAIN=local", "DETGO_CACHE=" + cache}}
 	switch o.NetNS {
 	case "on":
 		r.NetNS = true
@@ -302,6 +310,36 @@ func newRun(res Result, log string) Run {
 		o.Status = "fail"
 	}
 	return Run{Outcome: o, Exit: res.Exit, Wall: res.Wall.Seconds(), Log: log}
+}
+
+// privateCache returns <work>/detgo-cache, whose toolchain directory is a
+// link to the one of the user's detgo cache.
+func privateCache(work, detgo string) (string, error) {
+	out, err := exec.Command(detgo, "toolchain", "show").Output()
+	if err != nil {
+		return "", fmt.Errorf("detgo toolchain show: %v", err)
+	}
+	var shared string
+	for _, l := range strings.Split(string(out), "\n") {
+		if v, ok := strings.CutPrefix(l, "cache:"); ok {
+			shared = strings.TrimSpace(v)
+		}
+	}
+	if shared == "" {
+		return "", fmt.Errorf("detgo toolchain show printed no cache line:\n%s", out)
+	}
+	dir := filepath.Join(work, "detgo-cache")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	link := filepath.Join(dir, "toolchain")
+	if target, err := os.Readlink(link); err != nil || target != filepath.Join(shared, "toolchain") {
+		os.Remove(link)
+		if err := os.Symlink(filepath.Join(shared, "toolchain"), link); err != nil {
+			return "", err
+		}
+	}
+	return dir, nil
 }
 
 // interrupted reports whether p's runs were cut short by the user (the
