@@ -42,6 +42,9 @@ func TestParse(t *testing.T) {
 	check("failed", o.Failed, []string{"TestB"})
 	check("skipped", o.Skipped, []string{"ExampleC"})
 	check("incomplete", o.Incomplete, []string{"TestHang"})
+	if o.Last != "TestHang" {
+		t.Errorf("last = %q", o.Last)
+	}
 	if o.Status != "fail" || o.PkgSeconds != 480.324 || !o.Differ || !o.Nondet || !o.DetgoTimeout || o.Replay != "detgo test -seed=1 -v sync" {
 		t.Errorf("parsed %+v", o)
 	}
@@ -62,7 +65,7 @@ func TestSummary(t *testing.T) {
 		Detgo: []SeedRun{
 			{Seed: 1, Run: Run{Outcome: Outcome{Status: "ok", PkgSeconds: 6, Passed: []string{"TestA", "TestB"}}}},
 			{Seed: 2, Run: Run{Outcome: Outcome{Status: "fail", PkgSeconds: 8, Passed: []string{"TestA"}, Failed: []string{"TestB"}, Differ: true}}},
-			{Seed: 3, Run: Run{Outcome: Outcome{Status: "timeout", Passed: []string{"TestA"}, Incomplete: []string{"TestB"}}}},
+			{Seed: 3, Run: Run{Outcome: Outcome{Status: "timeout", Passed: []string{"TestA"}, Incomplete: []string{"TestB"}, Last: "TestB"}}},
 		}}
 	pr.summarize()
 	s := pr.Summary

@@ -46,7 +46,31 @@ func main() {
 	flag.StringVar(&o.NetNS, "netns", "auto", "run tests in a loopback-only network namespace: auto, on or off")
 	flag.BoolVar(&o.Resume, "resume", false, "keep the packages already in <out>/compat.json (same corpus and seeds) and run only the rest")
 	flag.StringVar(&o.Rev, "rev", "", "the detgo revision to record (default: this repository's HEAD, +dirty if it has changes)")
+	render := flag.String("render", "", "only re-render the markdown of an existing compat.json (with the causes known now) and print it")
 	flag.Parse()
+	if *render != "" {
+		var rep Report
+		b, err := os.ReadFile(*render)
+		if err == nil {
+			err = json.Unmarshal(b, &rep)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "compat:", err)
+			os.Exit(2)
+		}
+		for i := range rep.Packages {
+			p := &rep.Packages[i]
+			// Logs parsed again, so that a newer parser fills newer fields.
+			for j := range p.Detgo {
+				if b, err := os.ReadFile(p.Detgo[j].Log); err == nil {
+					p.Detgo[j].Last = Parse(b).Last
+				}
+			}
+			p.summarize()
+		}
+		fmt.Print(rep.Markdown())
+		return
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	rep, err := Main(ctx, o, os.Stderr)

@@ -21,6 +21,10 @@ type Outcome struct {
 	// panicked, was killed or timed out while they ran.
 	Incomplete []string `json:"incomplete,omitempty"`
 	Panic      string   `json:"panic,omitempty"` // the first panic line, if any
+	// Last is the incomplete top-level test named last by a === RUN, CONT
+	// or NAME line: the one most likely running when the binary stopped
+	// (the others had paused, as parallel tests do, or were waiting on it).
+	Last string `json:"last,omitempty"`
 
 	// detgo only
 	Differ       bool   `json:"differ,omitempty"` // -check: the two runs of the seed differed
@@ -34,6 +38,7 @@ type Outcome struct {
 var (
 	resultLine = regexp.MustCompile(`^--- (PASS|FAIL|SKIP): (\S+) \(`)
 	runLine    = regexp.MustCompile(`^=== RUN\s+(\S+)$`)
+	contLine   = regexp.MustCompile(`^=== (?:RUN|CONT|NAME)\s+(\S+)$`)
 	pkgLine    = regexp.MustCompile(`^(ok|FAIL)\s+(\S+)\s+([0-9.]+)s`)
 	buildFail  = regexp.MustCompile(`^FAIL\s+\S+\s+\[(build failed|setup failed)\]`)
 	noTests    = regexp.MustCompile(`^(ok|\?)\s+\S+\s+.*\[no test files\]`)
@@ -46,10 +51,15 @@ func Parse(out []byte) Outcome {
 	started := map[string]bool{}
 	var order []string
 	done := map[string]bool{}
+	var last string
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	sc.Buffer(nil, 16<<20)
 	for sc.Scan() {
 		line := strings.TrimPrefix(sc.Text(), "\x16")
+		if m := contLine.FindStringSubmatch(line); m != nil {
+			top, _, _ := strings.Cut(m[1], "/")
+			last = top
+		}
 		if m := runLine.FindStringSubmatch(line); m != nil && !strings.Contains(m[1], "/") {
 			if !started[m[1]] {
 				started[m[1]] = true
@@ -101,7 +111,13 @@ func Parse(out []byte) Outcome {
 	for _, name := range order {
 		if !done[name] {
 			o.Incomplete = append(o.Incomplete, name)
+			if name == last {
+				o.Last = last
+			}
 		}
+	}
+	if o.Last == "" && len(o.Incomplete) > 0 {
+		o.Last = o.Incomplete[len(o.Incomplete)-1]
 	}
 	// Subtests never reach the lists (they are indented); top-level names
 	// are unique within one run.

@@ -83,6 +83,7 @@ type Failure struct {
 }
 
 func (pr *PkgResult) summarize() {
+	pr.Summary = Summary{}
 	s := &pr.Summary
 	s.NativePassed, s.NativeFailed, s.NativeSkipped = len(pr.Native.Passed), len(pr.Native.Failed), len(pr.Native.Skipped)
 	s.NativeSeconds = pr.Native.PkgSeconds
@@ -122,7 +123,7 @@ func (pr *PkgResult) summarize() {
 			switch {
 			case slices.Contains(sr.Failed, t):
 				how = "fail"
-			case slices.Contains(sr.Incomplete, t):
+			case t == sr.Last:
 				how = "incomplete"
 				if sr.Status == "timeout" {
 					how = "timeout"
@@ -221,7 +222,37 @@ func (r *Report) Markdown() string {
 
 	var fails []string
 	for _, p := range r.Packages {
+		// Tests that never ran (a test before them hung or crashed the
+		// binary) are one line per package: their cause is that test.
+		var missing []string
+		var missingSeeds []uint64
 		for _, f := range p.Summary.Failures {
+			if f.How == "missing" && f.Cause == "" {
+				missing = append(missing, f.Test)
+				for _, s := range f.Seeds {
+					if !slices.Contains(missingSeeds, s) {
+						missingSeeds = append(missingSeeds, s)
+					}
+				}
+			}
+		}
+		if len(missing) > 0 {
+			slices.Sort(missingSeeds)
+			var stoppers []string
+			for _, sr := range p.Detgo {
+				if slices.Contains(missingSeeds, sr.Seed) {
+					if sr.Last != "" && !slices.Contains(stoppers, sr.Last) {
+						stoppers = append(stoppers, sr.Last)
+					}
+				}
+			}
+			fails = append(fails, fmt.Sprintf("| %s | %d other tests | missing | %s | never finished: the binary was stopped in %s |",
+				p.Package, len(missing), seedSpan(missingSeeds), strings.Join(stoppers, ", ")))
+		}
+		for _, f := range p.Summary.Failures {
+			if f.How == "missing" && f.Cause == "" {
+				continue
+			}
 			cause := f.Cause
 			if cause == "" {
 				cause = "UNDIAGNOSED"
@@ -235,7 +266,7 @@ func (r *Report) Markdown() string {
 		}
 	}
 	if len(fails) > 0 {
-		b.WriteString("\nTests that pass natively and not under detgo (how: fail = reported FAIL, incomplete = running when the binary died, timeout = running when the real-time limit hit, missing = never reported):\n\n")
+		b.WriteString("\nTests that pass natively and not under detgo (how: fail = reported FAIL, incomplete = running when the binary died, timeout = running when the real-time limit hit, missing = not run or not finished because the binary was stopped in another test):\n\n")
 		b.WriteString("| package | test | how | seeds | cause |\n|---|---|---|---|---|\n")
 		b.WriteString(strings.Join(fails, "\n") + "\n")
 	}
