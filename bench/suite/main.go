@@ -183,15 +183,25 @@ func (s *suite) timed(dir string, env []string, argv ...string) (float64, []byte
 
 // samples times a command s.o.Runs times.
 func (s *suite) samples(env []string, argv ...string) ([]float64, error) {
-	var out []float64
+	wall, _, err := s.samplesOK(env, argv...)
+	return wall, err
+}
+
+// samplesOK times a command s.o.Runs times, and also returns go test's own
+// time for the test binary (its ok line: the run without build and link).
+func (s *suite) samplesOK(env []string, argv ...string) (wall, bin []float64, err error) {
 	for range s.o.Runs {
-		t, _, err := s.timed(s.o.Repo, env, argv...)
+		t, out, err := s.timed(s.o.Repo, env, argv...)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		out = append(out, t)
+		wall = append(wall, t)
+		if m := okTime.FindSubmatch(out); m != nil {
+			v, _ := strconv.ParseFloat(string(m[1]), 64)
+			bin = append(bin, v)
+		}
 	}
-	return out, nil
+	return wall, bin, nil
 }
 
 const (
@@ -261,15 +271,15 @@ func (s *suite) cpuBound() ([]Row, error) {
 	if _, err := s.run(s.o.Repo, nil, "go", "test", "-count=1", cpuPkg); err != nil {
 		return nil, err
 	}
-	goS, err := s.samples(nil, "go", "test", "-count=1", cpuPkg)
+	goS, goB, err := s.samplesOK(nil, "go", "test", "-count=1", cpuPkg)
 	if err != nil {
 		return nil, err
 	}
-	go1S, err := s.samples([]string{"GOMAXPROCS=1"}, "go", "test", "-count=1", cpuPkg)
+	go1S, go1B, err := s.samplesOK([]string{"GOMAXPROCS=1"}, "go", "test", "-count=1", cpuPkg)
 	if err != nil {
 		return nil, err
 	}
-	detS, err := s.samples(nil, s.detgo, "test", "-seed=1", cpuPkg)
+	detS, detB, err := s.samplesOK(nil, s.detgo, "test", "-seed=1", cpuPkg)
 	if err != nil {
 		return nil, err
 	}
@@ -290,6 +300,11 @@ func (s *suite) cpuBound() ([]Row, error) {
 		{Name: "  same, go test with GOMAXPROCS=1", Bench: "CPUBoundSeed/vs=go-maxprocs1", Unit: "sec",
 			Go: g1, Detgo: d, Ratio: d / g1, GoSamples: go1S, DetSamples: detS,
 			Note: "detgo runs one goroutine at a time, so this is the like-for-like comparison"},
+		{Name: "  test binary alone (go test's ok-line time)", Bench: "CPUBoundBinary/vs=go", Unit: "sec",
+			Go: median(goB), Detgo: median(detB), Ratio: median(detB) / median(goB), GoSamples: goB, DetSamples: detB,
+			Note: "the run of the test binary without build and link: detgo's runtime cost (one goroutine at a time, yield points, trace hash)"},
+		{Name: "  test binary alone vs GOMAXPROCS=1", Bench: "CPUBoundBinary/vs=go-maxprocs1", Unit: "sec",
+			Go: median(go1B), Detgo: median(detB), Ratio: median(detB) / median(go1B), GoSamples: go1B, DetSamples: detB},
 		{Name: "marginal per seed / per -count run", Bench: "CPUBoundMarginal", Unit: "sec",
 			Go: mg, Detgo: md, Ratio: md / mg,
 			Note: "(median(-seeds=1-11) - median(-seed=1)) / 10 vs (median(-count=11) - median(-count=1)) / 10: the cost of one more seed, build excluded"},
