@@ -56,27 +56,32 @@ direct() { # direct N
 swarm() { # swarm N WORKERS
 	"$detgo" swarm -n "$1" -workers "$2" -progress=none -fresh -results="$work/r.jsonl" "./$pkg"
 }
-# per NAME CMD...: median over RUNS of (time(CMD N) - time(CMD 1)) / (N-1),
-# as "wall_ms cpu_ms" per seed.
-per() {
-	local i
-	for ((i = 0; i < RUNS; i++)); do
-		read -r w1 u1 s1 < <(timed "$@" 1)
-		read -r wn un sn < <(timed "$@" "$N")
-		echo "($wn - $w1) * 1000 / ($N - 1)" | bc -l | tr '\n' ' '
-		echo "($un + $sn - $u1 - $s1) * 1000 / ($N - 1)" | bc -l
-	done | sort -n | awk '{w[NR]=$1; c[NR]=$2} END {m=int((NR+1)/2); print w[m], c[m]}'
+# one CMD: (time(CMD N) - time(CMD 1)) / (N-1) as "wall_ms cpu_ms" per seed.
+one() {
+	local w1 u1 s1 wn un sn
+	read -r w1 u1 s1 < <(timed "$@" 1)
+	read -r wn un sn < <(timed "$@" "$N")
+	echo "($wn - $w1) * 1000 / ($N - 1)" | bc -l | tr '\n' ' '
+	echo "($un + $sn - $u1 - $s1) * 1000 / ($N - 1)" | bc -l
 }
 swarm1() { swarm "$1" 1; }
 swarmN() { swarm "$1" "$cores"; }
+# median FILE: the median "wall cpu" line of FILE, by wall time.
+median() { sort -n "$1" | awk '{w[NR]=$1; c[NR]=$2} END {m=int((NR+1)/2); print w[m], c[m]}'; }
 
+# The three measurements take turns, RUNS times, so that a change in the
+# machine's load falls on all three alike.
 load0=$(cut -d' ' -f1 /proc/loadavg)
-read -r direct_wall direct_cpu < <(per direct)
-read -r w1_wall w1_cpu < <(per swarm1)
-read -r wn_wall wn_cpu < <(per swarmN)
+for ((r = 0; r < RUNS; r++)); do
+	one direct >>"$work/direct"
+	one swarm1 >>"$work/w1"
+	one swarmN >>"$work/wn"
+done
+read -r direct_wall direct_cpu < <(median "$work/direct")
+read -r w1_wall w1_cpu < <(median "$work/w1")
+read -r wn_wall wn_cpu < <(median "$work/wn")
 load1=$(cut -d' ' -f1 /proc/loadavg)
 
-f() { printf '%.3f' "$1"; }
 rate() { echo "1000 / $1" | bc -l | xargs printf '%.0f'; }
 ms() { printf '%.3f ms' "$1"; }
 diff_ms() { echo "$1 - $2" | bc -l | xargs printf '%+.3f ms'; }
