@@ -69,6 +69,7 @@ var Rest = []Entry{
 	{Pattern: "time", Flags: []string{"-skip", "^TestAfterFuncStarvation$"}, Note: "virtual time stands still while goroutines are runnable"},
 	{Pattern: "os/exec", Flags: []string{"-short", "-skip", "^TestConcurrentExec$"}, Note: "a blocking wait for a child process stops the simulation"},
 	{Pattern: "net", Flags: []string{"-short", "-skip", "^TestSplice$"}, Note: shortNet + "; TestSplice: a blocking wait for a child process stops the simulation", RunTimeout: 3 * time.Minute},
+	{Pattern: "net/http", Flags: []string{"-short", "-skip", "^TestCmdGoNoHTTPServer$"}, Note: shortNet + "; TestCmdGoNoHTTPServer: a blocking wait for a child process stops the simulation", RunTimeout: 3 * time.Minute},
 }
 
 // Corpora are the corpora -corpus names.

@@ -8,20 +8,35 @@ import "strings"
 // table prints UNDIAGNOSED for anything not here; docs/compat.md explains
 // each cause at length.
 var known = map[string]string{
-	// Spin-wait loops starve the goroutine they wait for under pct/pos:
-	// a yield point gives way only to a higher-priority goroutine.
+	// 1. A blocking system call holds the simulation's only P.
+	"os/exec TestConcurrentExec":     causeSyscall,
+	"net TestSplice":                 causeSyscall + " (the peer is a child process)",
+	"net/http TestCmdGoNoHTTPServer": causeSyscall + " (the child, go tool nm, fills the output pipe no goroutine can drain)",
+	"net/netip TestInlining":         causeSyscall + " (the child, go build -gcflags=-m, fills the output pipe no goroutine can drain)",
+
+	// 2. The virtual clock stands still while anything is runnable.
+	"time TestAfterFuncStarvation":                  causeClock + " (two goroutines ping-pong on a channel; the 1µs AfterFunc that stops them never fires)",
+	"go.etcd.io/raft/v3/rafttest TestBasicProgress": causeClock + " (waitLeader spins on Node.Status; the election needs the nodes' tickers to fire)",
+
+	// 3. Spin-wait loops starve the goroutine they wait for under pct.
 	"sync TestConcurrentRange":                      causeStarve,
+	"golang.org/x/sync/syncmap TestConcurrentRange": causeStarve,
 	"context TestContextErrDoneRace":                causeStarve,
-	"sync/atomic TestValueCompareAndSwapConcurrent": "scheduling-bound: a token ring of 1000 goroutines passed by runtime.Gosched needs ~10^8 picks under random, pct:2 and pos (fifo: 0.06s); real-time limit",
-	"time TestAfterFuncStarvation":                  causeClock,
-	"os/exec TestConcurrentExec":                    causeSyscall,
-	"net TestSplice":                                causeSyscall,
+
+	// 4. Outside the seed: real sockets and child processes.
+	"net/http/httptest -check":              causeSockets,
+	"net/http/httputil -check":              causeSockets,
+	"golang.org/x/sync/singleflight -check": "outside the seed: TestPanicDoChan and kin re-run the test binary as a child process (os/exec); its real timing is not the seed's",
+
+	// 5. Scheduling-bound.
+	"sync/atomic TestValueCompareAndSwapConcurrent": "scheduling-bound: a token ring of 1000 goroutines passed on by runtime.Gosched needs ~10^8 picks under random, pct:2 and pos (fifo: 0.06s); hit the real-time limit",
 }
 
 const (
-	causeStarve  = "detgo bug (strategy): a loop polling a yield point (ctx.Err, select default) keeps the highest pct priority forever and starves the goroutine it waits for; seed's portfolio pick is pct:3"
-	causeClock   = "detgo limit: virtual time moves only when nothing is runnable; two goroutines ping-ponging on a channel keep the 1µs AfterFunc from ever firing"
-	causeSyscall = "detgo bug (runtime): a goroutine blocked in a syscall (waitid in os/exec's Cmd.Wait) keeps the simulation's only P; the goroutines that would make the child exit never run"
+	causeSyscall = "detgo bug (runtime): a goroutine blocked in a system call (waitid in os/exec's Cmd.Wait) keeps the simulation's only P, so the goroutines that would let the child finish never run"
+	causeClock   = "detgo limit: virtual time moves only when no goroutine can run, so a test that stays runnable while it waits for a timer never sees it fire"
+	causeStarve  = "detgo bug (strategy pct): a loop polling a yield point (ctx.Err, select with default) keeps the highest priority and starves the goroutine it waits for"
+	causeSockets = "outside the seed (no simulated network yet): real loopback sockets; kernel-chosen ports reach the output and real I/O readiness decides the interleaving"
 )
 
 func knownCause(pkg, test string) string {
