@@ -156,7 +156,7 @@ func (pr *PkgResult) summarize() {
 	}
 	sort.Slice(s.Failures, func(i, j int) bool { return s.Failures[i].Test < s.Failures[j].Test })
 	switch {
-	case pr.Native.Status != "ok":
+	case pr.Native.Status != "ok" && len(pr.Native.Passed) == 0:
 		s.Verdict = "native " + pr.Native.Status
 	case s.SeedsRun == 0:
 		s.Verdict = "not run"
@@ -170,6 +170,13 @@ func (pr *PkgResult) summarize() {
 			if sr.Status == "timeout" {
 				s.Verdict = "incompatible (timeout)"
 			}
+		}
+	}
+	if pr.Native.Status != "ok" && len(pr.Native.Passed) > 0 {
+		// Compared on the tests that passed natively: the verdict is about those.
+		s.Verdict += fmt.Sprintf(" (native run: %s, %d failed)", pr.Native.Status, len(pr.Native.Failed))
+		if len(s.Failures) == 0 && s.SeedsIdentical == s.SeedsRun {
+			s.Verdict = fmt.Sprintf("compatible (native run: %s, %d failed)", pr.Native.Status, len(pr.Native.Failed))
 		}
 	}
 }
@@ -259,14 +266,19 @@ func (r *Report) Markdown() string {
 			}
 			fails = append(fails, fmt.Sprintf("| %s | %s | %s | %s | %s |", p.Package, f.Test, f.How, seedSpan(f.Seeds), cause))
 		}
+		// Runs that differed under -check without a test that hung there.
+		var differ []uint64
 		for _, sr := range p.Detgo {
-			if sr.Differ && len(p.Summary.Failures) == 0 {
-				fails = append(fails, fmt.Sprintf("| %s | (whole run) | differ | %d | %s |", p.Package, sr.Seed, orUndiagnosed(knownCause(p.Package, "-check"))))
+			if sr.Differ && sr.Status != "timeout" {
+				differ = append(differ, sr.Seed)
 			}
+		}
+		if len(differ) > 0 {
+			fails = append(fails, fmt.Sprintf("| %s | (whole run) | differ | %s | %s |", p.Package, seedSpan(differ), orUndiagnosed(knownCause(p.Package, "-check"))))
 		}
 	}
 	if len(fails) > 0 {
-		b.WriteString("\nTests that pass natively and not under detgo (how: fail = reported FAIL, incomplete = running when the binary died, timeout = running when the real-time limit hit, missing = not run or not finished because the binary was stopped in another test):\n\n")
+		b.WriteString("\nTests that pass natively and not under detgo (how: fail = reported FAIL, differ = the two runs of a seed differed (-check), incomplete = running when the binary died, timeout = running when the real-time limit hit, missing = not run or not finished because the binary was stopped in another test):\n\n")
 		b.WriteString("| package | test | how | seeds | cause |\n|---|---|---|---|---|\n")
 		b.WriteString(strings.Join(fails, "\n") + "\n")
 	}
