@@ -46,7 +46,21 @@ func main() {
 	flag.StringVar(&o.Out, "out", filepath.Join(os.TempDir(), "detgo-bench"), "directory for bench.json and bench.txt")
 	flag.StringVar(&o.Detgo, "detgo", "", "detgo binary (default: built from this repository)")
 	flag.StringVar(&o.Rev, "rev", "", "the detgo revision to record (default: this repository's HEAD, +dirty if it has changes)")
+	render := flag.String("render", "", "only print the markdown table of an existing bench.json")
 	flag.Parse()
+	if *render != "" {
+		var rep Report
+		b, err := os.ReadFile(*render)
+		if err == nil {
+			err = json.Unmarshal(b, &rep)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(2)
+		}
+		fmt.Print(rep.Markdown())
+		return
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	rep, err := Main(ctx, o, os.Stderr)
@@ -351,7 +365,7 @@ func (s *suite) timers() ([]Row, error) {
 	native := ns / 3600 / 1e9 / real // shrunk simulated seconds per real second: at best 1
 	d := median(det)
 	return []Row{{
-		Name: fmt.Sprintf("time compression, %.0fh of timers (sim s per real s)", median(sim)/3600), Bench: "TimeCompression", Unit: "sim-sec/sec",
+		Name: fmt.Sprintf("time compression, %.1fh of timers (sim s per real s)", median(sim)/3600), Bench: "TimeCompression", Unit: "sim-sec/sec",
 		Go: native, Detgo: d, Ratio: d / native, RatioMeans: "speed-up", GoSamples: []float64{native}, DetSamples: det,
 		Note: fmt.Sprintf("bench/workloads/timers: 200 sleepers, 50 tickers, 100 context-timeout loops; go test runs it shrunk 3600x (%.2fs real for %.2fs of timers)", real, ns/3600/1e9),
 	}}, nil
@@ -439,6 +453,9 @@ func (r *Report) Write(dir string) error {
 		return err
 	}
 	if err := os.WriteFile(filepath.Join(dir, "bench.json"), append(b, '\n'), 0o644); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "bench.md"), []byte(r.Markdown()), 0o644); err != nil {
 		return err
 	}
 	return os.WriteFile(filepath.Join(dir, "bench.txt"), []byte(r.Benchstat()), 0o644)
