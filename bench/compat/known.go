@@ -9,10 +9,11 @@ import "strings"
 // each cause at length.
 var known = map[string]string{
 	// 1. A blocking system call holds the simulation's only P.
-	"os/exec TestConcurrentExec":     causeSyscall,
-	"net TestSplice":                 causeSyscall + " (the peer is a child process)",
-	"net/http TestCmdGoNoHTTPServer": causeSyscall + " (the child, go tool nm, fills the output pipe no goroutine can drain)",
-	"net/netip TestInlining":         causeSyscall + " (the child, go build -gcflags=-m, fills the output pipe no goroutine can drain)",
+	"os/exec TestConcurrentExec":       causeSyscall,
+	"os/exec TestClosePipeOnCopyError": causeSyscall + " (yes writes into a pipe that the copying goroutine must close first)",
+	"net TestSplice":                   causeSyscall + " (the peer is a child process)",
+	"net/http TestCmdGoNoHTTPServer":   causeSyscall + " (the child, go tool nm, fills the output pipe no goroutine can drain)",
+	"net/netip TestInlining":           causeSyscall + " (the child, go build -gcflags=-m, fills the output pipe no goroutine can drain)",
 
 	// 2. The virtual clock stands still while anything is runnable.
 	"time TestAfterFuncStarvation":                               causeClock + " (two goroutines ping-pong on a channel; the 1µs AfterFunc that stops them never fires)",
