@@ -320,7 +320,7 @@ func (s *suite) cpuBound() ([]Row, error) {
 		{Name: "  test binary alone vs GOMAXPROCS=1", Bench: "CPUBoundBinary/vs=go-maxprocs1", Unit: "sec",
 			Go: median(go1B), Detgo: median(detB), Ratio: median(detB) / median(go1B), GoSamples: go1B, DetSamples: detB},
 		{Name: "marginal per seed / per -count run", Bench: "CPUBoundMarginal", Unit: "sec",
-			Go: mg, Detgo: md, Ratio: md / mg,
+			Go: mg, Detgo: md, Ratio: md / mg, GoSamples: []float64{mg}, DetSamples: []float64{md},
 			Note: "(median(-seeds=1-11) - median(-seed=1)) / 10 vs (median(-count=11) - median(-count=1)) / 10: the cost of one more seed, build excluded"},
 	}, nil
 }
