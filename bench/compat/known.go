@@ -16,8 +16,9 @@ var known = map[string]string{
 	"net/netip TestInlining":           causeSyscall + " (the child, go build -gcflags=-m, fills the output pipe no goroutine can drain)",
 
 	// 2. The virtual clock stands still while anything is runnable.
-	"time TestAfterFuncStarvation":                               causeClock + " (two goroutines ping-pong on a channel; the 1µs AfterFunc that stops them never fires)",
-	"go.etcd.io/raft/v3/rafttest TestBasicProgress":              causeClock + " (waitLeader spins on Node.Status; the election needs the nodes' tickers to fire)",
+	"time TestAfterFuncStarvation":                  causeClock + " (two goroutines ping-pong on a channel; the 1µs AfterFunc that stops them never fires)",
+	"go.etcd.io/raft/v3/rafttest TestBasicProgress": causeClock + " (waitLeader spins on Node.Status; the election needs the nodes' tickers to fire)",
+	"net TestPipe": causeClock + " (nettest's CloseTimeout: a reader, a writer and an echo loop on an in-memory net.Pipe stay runnable; the goroutine that closes it after Sleep(100ms) never wakes)",
 	"github.com/hashicorp/raft TestRaft_ApplyConcurrent_Timeout": causeClock + " (it expects some of 5000 concurrent Apply calls to miss a 1µs enqueue timeout; no virtual time passes while they run)",
 
 	// Not pinned down yet.
