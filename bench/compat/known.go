@@ -23,6 +23,8 @@ var known = map[string]string{
 
 	// Not pinned down yet.
 	"github.com/hashicorp/raft TestRaft_SnapshotRestore_PeerChange": "not yet diagnosed: fails at every seed, passes natively; after RecoverCluster the restarted node logs 'failed to connect to peer' to the new cluster's in-memory transports for the whole 5s (virtual) wait, so the FSMs never converge",
+	"net/http TestResponseControllerSetFutureWriteDeadline":         "not yet diagnosed (seed 1): at the real-time limit the client's persistConn reader sits in syscall.read on its loopback socket, state [syscall]; probably cause 1, a system call holding the only P",
+	"net/http TestIssue4191_InfiniteGetToPutTimeout":                "not yet diagnosed (seed 2): the /get handler copies an endless reader into a loopback socket the client keeps draining, so goroutines stay runnable and the timeout the test relies on never fires (cause 2, if the runtime confirms)",
 	// Fails natively too.
 	"github.com/hashicorp/raft TestRaft_ProtocolVersion_Upgrade_1_2": "flaky natively too (its sibling Upgrade_2_3 failed in the native run): leadership-transfer timing",
 
