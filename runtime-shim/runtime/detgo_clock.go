@@ -7,8 +7,19 @@
 // so a goroutine sees exactly the time its own history implies, and an hour
 // of sleeps passes in microseconds of real time.
 //
-// Invariant: only the P owner writes detgo.now, and never while a goroutine
-// is runnable (checked in detgoIdle). Other Ms (the watchdog) use nanotime1,
+// Two more rules keep programs that are never idle from starving timers:
+//
+//   - a goroutine that polls alone (the clock, Gosched, select-default) makes
+//     the clock advance in growing steps, never past the next timer
+//     (detgoPolled in detgo_sched.go);
+//   - a busy streak, detgoBusyFree picks in a row without the clock moving
+//     (goroutines ping-ponging on a channel forever), costs detgoBusyTick of
+//     virtual time per further pick, so that a timer set during it fires
+//     (time.AfterFunc in a busy program). Short bursts of work stay instant,
+//     so ordinary durations stay exact.
+//
+// Invariant: only the P owner writes detgo.now; an idle jump never happens
+// while a goroutine is runnable (checked in detgoIdle). Other Ms (the watchdog) use nanotime1,
 // the real clock.
 //
 // Real clocks that remain: nanotime1 and walltime (the runtime's own real-time
@@ -43,6 +54,13 @@ func detgoTimeNow() (sec int64, nsec int32, mono int64) {
 	return wall / 1e9, int32(wall % 1e9), mono
 }
 
+// detgoRuntimeNano is time's monotonic clock (time.Since, time.Until,
+// timers) in detgo mode; like detgoTimeNow, a yield point.
+func detgoRuntimeNano() int64 {
+	detgoYield(detgoYieldTimeNow, unsafe.Pointer(&detgo.now))
+	return detgoNanotime()
+}
+
 // detgoIdle is called by findRunnable when nothing is runnable. It runs the
 // timers that are due and otherwise jumps the clock to the next timer. It
 // reports whether findRunnable should look for work again; false means no
@@ -70,5 +88,19 @@ func detgoIdle(pp *p) bool {
 	atomic.Storeint64(&detgo.now, next)
 	detgoCount(&detgo.jumps)
 	detgoMix(detgoEventJump, uint64(next-detgoEpochMono))
+	detgoSched.busy = 0
 	return true
+}
+
+const (
+	detgoBusyFree = 1000 // picks in a row that take no virtual time
+	detgoBusyTick = 1000 // ns each further pick of a busy streak takes
+)
+
+// detgoBusyPick is called for every pick: past detgoBusyFree picks without
+// the clock moving, each pick advances it by detgoBusyTick.
+func detgoBusyPick() {
+	if detgoSched.busy++; detgoSched.busy > detgoBusyFree {
+		atomic.Storeint64(&detgo.now, detgo.now+detgoBusyTick)
+	}
 }

@@ -35,6 +35,7 @@ const (
 	detgoEventJump
 	detgoEventTestStart
 	detgoEventTapeDiverged
+	detgoEventPollJump
 )
 
 const (

@@ -83,6 +83,17 @@ func detgoRunqputbatch(q *gQueue) bool {
 // detgoPick chooses the next goroutine to run and removes it from the
 // canonical queue. It returns nil if nothing is runnable.
 func detgoPick() *g {
+	// A goroutine that gave way on its own (Gosched) is polling too; one
+	// that blocked (it is not back in the queue) is not polling at all.
+	if q := sched.runq.tail.ptr(); q == nil || q.goid != detgoSched.current {
+		detgoSched.polls, detgoSched.pollStep, detgoSched.spins = 0, 0, 0
+	} else if !detgoSched.yielded {
+		detgoPolled(sched.runq.size == 1)
+	}
+	if detgoSched.pollJump {
+		detgoPollJump()
+	}
+
 	// Wake the finalizer and cleanup goroutines first, as findRunnable
 	// would, so that they take part in this decision.
 	if fingStatus.Load()&(fingWait|fingWake) == fingWait|fingWake {
@@ -128,7 +139,11 @@ func detgoPick() *g {
 	gp := detgoRunqRemove(k)
 	unlock(&sched.lock)
 
+	if gp.goid != detgoSched.current {
+		detgoSched.polls, detgoSched.pollStep, detgoSched.spins = 0, 0, 0
+	}
 	detgoSched.current = gp.goid
+	detgoBusyPick()
 	if n > 1 && detgo.firstTestG != 0 && detgoUserChoice(gp) {
 		detgo.choices++
 	}
@@ -213,6 +228,102 @@ func detgoRunqRemove(k int32) *g {
 	return gp
 }
 
+// detgoPoll marks a yield point kind as polling: a non-blocking channel
+// operation or select (`select { default: }`).
+const detgoPoll = 0x80
+
+// detgoPollLimit is how many polls in a row, with no other goroutine
+// runnable, make the clock jump to the next timer (detgoPolled).
+const detgoPollLimit = 1000
+
+// detgoYieldOp is the yield point of a channel operation or select, which
+// polls when it does not block.
+func detgoYieldOp(kind uint8, obj unsafe.Pointer, block bool) {
+	if !block {
+		kind |= detgoPoll
+	}
+	detgoYield(kind, obj)
+}
+
+// detgoPolled counts a poll by the running goroutine: reading the clock,
+// context's Err, a non-blocking channel operation or select, Gosched. A
+// goroutine that polls while no other goroutine can run is waiting for time
+// to pass (`for time.Since(start) < d {}`, `for !done() { Gosched() }` while
+// the others sleep), but virtual time only moves when nothing is runnable.
+// So after detgoPollLimit such polls in a row the next trip through the
+// scheduler advances the clock (detgoPollJump): by 1µs the first time,
+// doubling at each further jump while the goroutine keeps polling alone, and
+// never past the next timer, which then fires on time. A poller waiting for a
+// timer reaches it in a few dozen jumps; one waiting for the clock to pass a
+// threshold stops within twice the wait.
+//
+// Polls alone only count while the goroutine allocates nothing between
+// them: a goroutine that allocates is working, not waiting for the clock.
+//
+// A goroutine that polls detgoPollLimit times in a row while others are
+// runnable is spinning on them; if the strategy never lets it give way (pct
+// and pos keep running the highest priority), it would spin forever. It then
+// gives way as if it had called Gosched, which priority strategies punish.
+//
+// detgoPolled returns what the caller must do: detgoPollNothing,
+// detgoPollJump (the next pick advances the clock) or detgoPollGiveWay.
+func detgoPolled(alone bool) int {
+	if detgoSched.allocs != detgoSched.pollAllocs {
+		// It allocated since the last poll: working, not waiting
+		// (TestZeroTimer makes a timer per clock read).
+		// The clock must not jump for it; spinning on others still counts.
+		detgoSched.pollAllocs = detgoSched.allocs
+		detgoSched.polls, detgoSched.pollStep = 0, 0
+		alone = false
+	}
+	if !alone {
+		detgoSched.polls, detgoSched.pollStep = 0, 0
+		detgoSched.spins++
+		if detgoSched.spins < detgoPollLimit {
+			return detgoPollNothing
+		}
+		detgoSched.spins = 0
+		return detgoPollGiveWay
+	}
+	detgoSched.spins = 0
+	detgoSched.polls++
+	if detgoSched.polls < detgoPollLimit {
+		return detgoPollNothing
+	}
+	detgoSched.polls = 0
+	detgoSched.pollJump = true
+	return detgoPollJumpDue
+}
+
+const (
+	detgoPollNothing = iota
+	detgoPollJumpDue
+	detgoPollGiveWay
+)
+
+// detgoPollJump moves the clock to the next timer and runs the timers due,
+// for a goroutine that polls alone (detgoPolled). Called from detgoPick
+// before it takes sched.lock.
+func detgoPollJump() {
+	detgoSched.pollJump = false
+	pp := getg().m.p.ptr()
+	_, next, _ := pp.timers.check(0, nil)
+	now := detgoNanotime()
+	if detgoSched.pollStep == 0 {
+		detgoSched.pollStep = 1000
+	}
+	to := now + detgoSched.pollStep
+	if next != 0 && next < to {
+		to = next
+	}
+	detgoSched.pollStep = min(2*detgoSched.pollStep, 1<<62)
+	atomic.Storeint64(&detgo.now, to)
+	detgoCount(&detgo.jumps)
+	detgoMix(detgoEventPollJump, uint64(to-detgoEpochMono))
+	detgoSched.busy = 0
+	pp.timers.check(0, nil)
+}
+
 // detgoYield is a yield point: the strategy may make the running goroutine
 // give way here. It only yields where a goroutine switch is legal and cannot
 // disturb the runtime: on a user goroutine's own stack, holding no runtime
@@ -228,6 +339,19 @@ func detgoYield(kind uint8, obj unsafe.Pointer) {
 		return
 	}
 	detgoCount(&detgo.yieldPoints)
+	if kind&detgoPoll != 0 || kind == detgoYieldTimeNow || kind == detgoYieldContextErr {
+		switch detgoPolled(sched.runq.empty()) {
+		case detgoPollJumpDue:
+			// Not a strategy decision: the clock must move (detgoPollJump).
+			detgoSched.yielded = true
+			mcall(gosched_m)
+			return
+		case detgoPollGiveWay:
+			// Not a strategy decision either: it spins on others.
+			mcall(gosched_m)
+			return
+		}
+	}
 	if !detgoDecideYield(gp, uintptr(obj)) {
 		return
 	}
@@ -246,16 +370,13 @@ func detgoYield(kind uint8, obj unsafe.Pointer) {
 // synchronous preemption request that takes effect at the goroutine's next
 // function call, the same point in every run.
 func detgoAllocTick() {
-	if detgoSched.allocEvery == 0 {
-		return
-	}
 	gp := getg()
 	mp := gp.m
 	if gp != mp.curg || mp.p == 0 || mp.lockedg != 0 || mp.dying != 0 {
 		return
 	}
-	detgoSched.allocs++
-	if detgoSched.allocs%detgoSched.allocEvery != 0 {
+	detgoSched.allocs++ // also tells detgoPolled that the goroutine does work
+	if detgoSched.allocEvery == 0 || detgoSched.allocs%detgoSched.allocEvery != 0 {
 		return
 	}
 	detgoCount(&detgo.yieldPoints)

@@ -94,6 +94,13 @@ var detgoSched struct {
 
 	allocEvery uint64 // option +alloc=N: every N-th allocation is a yield point
 	allocs     uint64 // allocations by user goroutines so far
+	pollAllocs uint64 // allocs at the last poll (detgoPolled)
+
+	polls    int   // polls in a row with nothing else runnable (detgoPolled)
+	spins    int   // polls in a row while others are runnable
+	pollJump bool  // the next pick first advances the clock (detgoPollJump)
+	pollStep int64 // how far that jump goes, ns; 0 = not polling
+	busy     int   // picks since the clock last jumped (detgoBusyPick)
 }
 
 // detgoStrategyInit parses DETGO_SCHED and draws the per-seed parameters.
