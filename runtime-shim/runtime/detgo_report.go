@@ -87,88 +87,54 @@ func detgoCheckpoint(step uint64) {
 	detgo.ncheckpoints++
 }
 
-// The report is written while the process may be dying, so it is formatted
-// into a fixed buffer, flushed to the file as it fills, and nothing is
-// allocated.
-var detgoReportOut struct {
-	fd  int32
-	n   int
-	buf [8 << 10]byte
+// detgoWriter is how detgo writes its files (report, tape, decision log):
+// formatted into a fixed buffer and flushed with raw write calls, with no
+// allocation and no pointer writes, because it runs inside the scheduler and
+// while the process may be dying.
+type detgoWriter struct {
+	fd   int32
+	open bool
+	n    int
+	buf  [8 << 10]byte
 }
 
-// detgoReport writes the run report once, and the rest of the decision
-// tape. exitCode is recorded as given.
-func detgoReport(exitCode int) {
-	if !detgo.enabled || !atomic.Cas(&detgo.reported, 0, 1) {
-		return
-	}
-	detgoTapeFlush()
-	detgoTraceFlush()
-	if detgo.reportPath[0] == 0 {
-		return
-	}
-	fd := open(&detgo.reportPath[0], _O_WRONLY|_O_CREAT|_O_TRUNC|_O_CLOEXEC, 0o644)
-	if fd < 0 {
-		print("detgo: cannot write the run report to ", gostringnocopy(&detgo.reportPath[0]), "\n")
-		return
-	}
-	detgoReportOut.fd = fd
-	detgoReportUint("seed", detgo.seed)
-	detgoReportStr("sched", detgo.strategyName)
-	detgoReportHex("hash", detgo.hash)
-	detgoReportUint("steps", atomic.Load64(&detgo.steps))
-	detgoReportUint("yieldpoints", atomic.Load64(&detgo.yieldPoints))
-	detgoReportUint("yields", atomic.Load64(&detgo.yields))
-	detgoReportUint("jumps", atomic.Load64(&detgo.jumps))
-	detgoReportUint("vnow", uint64(detgoNanotime()-detgoEpochMono))
-	detgoReportUint("nondet", atomic.Load64(&detgo.nondet))
-	detgoReportUint("watchdog", atomic.Load64(&detgo.watchdogStops))
-	detgoReportUint("choices", detgo.choices)
-	detgoReportUint("exit", uint64(exitCode))
-	if detgoTape.in >= 0 {
-		detgoReportUint("tape_replayed", detgoTape.replayed)
-		if detgoTape.diverged {
-			detgoReportUint("tape_diverged", detgoTape.decision)
-			detgoReportStr("tape_expected", detgoTapeWhyText[detgoTape.why])
-			if detgoTape.whyN != 0 {
-				detgoReportUint("tape_expected_n", detgoTape.whyN)
-			}
-		}
-	}
-	for i := 0; i < detgo.ncheckpoints; i++ {
-		c := detgo.checkpoints[i]
-		detgoReportBytes("checkpoint ")
-		detgoReportDigits(c.step)
-		detgoReportBytes(" ")
-		detgoReportHexDigits(c.hash)
-		detgoReportBytes("\n")
-	}
-	detgoReportFlush()
-	closefd(fd)
+// create opens path (NUL-terminated) for writing, truncating it.
+func (w *detgoWriter) create(path *byte) bool {
+	w.fd = open(path, _O_WRONLY|_O_CREAT|_O_TRUNC|_O_CLOEXEC, 0o644)
+	w.open = w.fd >= 0
+	return w.open
 }
 
-func detgoReportFlush() {
-	out := &detgoReportOut
-	b := out.buf[:out.n]
+func (w *detgoWriter) flush() {
+	if !w.open {
+		return
+	}
+	b := w.buf[:w.n]
 	for len(b) > 0 {
-		n := write1(uintptr(out.fd), unsafe.Pointer(&b[0]), int32(len(b)))
+		n := write1(uintptr(w.fd), unsafe.Pointer(&b[0]), int32(len(b)))
 		if n <= 0 {
 			break
 		}
 		b = b[n:]
 	}
-	out.n = 0
+	w.n = 0
 }
 
-func detgoReportBytes(s string) {
-	out := &detgoReportOut
-	if out.n+len(s) > len(out.buf) {
-		detgoReportFlush()
+func (w *detgoWriter) byte(c byte) {
+	if w.n == len(w.buf) {
+		w.flush()
 	}
-	out.n += copy(out.buf[out.n:], s)
+	w.buf[w.n] = c
+	w.n++
 }
 
-func detgoReportDigits(v uint64) {
+func (w *detgoWriter) str(s string) {
+	for i := 0; i < len(s); i++ {
+		w.byte(s[i])
+	}
+}
+
+func (w *detgoWriter) uint(v uint64) {
 	var tmp [20]byte
 	i := len(tmp)
 	for {
@@ -180,44 +146,87 @@ func detgoReportDigits(v uint64) {
 		}
 	}
 	for ; i < len(tmp); i++ {
-		detgoReportByte(tmp[i])
+		w.byte(tmp[i])
 	}
 }
 
-func detgoReportHexDigits(v uint64) {
+func (w *detgoWriter) hex(v uint64) {
 	const hexdigits = "0123456789abcdef"
-	detgoReportBytes("0x")
+	w.str("0x")
 	for shift := 60; shift >= 0; shift -= 4 {
-		detgoReportByte(hexdigits[(v>>shift)&15])
+		w.byte(hexdigits[(v>>shift)&15])
 	}
 }
 
-func detgoReportByte(c byte) {
-	out := &detgoReportOut
-	if out.n == len(out.buf) {
-		detgoReportFlush()
+func (w *detgoWriter) uvarint(v uint64) {
+	for v >= 0x80 {
+		w.byte(byte(v) | 0x80)
+		v >>= 7
 	}
-	out.buf[out.n] = c
-	out.n++
+	w.byte(byte(v))
 }
 
-func detgoReportUint(key string, v uint64) {
-	detgoReportBytes(key)
-	detgoReportBytes(" ")
-	detgoReportDigits(v)
-	detgoReportBytes("\n")
+var detgoReportOut detgoWriter
+
+// detgoReport writes the run report once, and the rest of the decision
+// tape and decision log. exitCode is recorded as given.
+func detgoReport(exitCode int) {
+	if !detgo.enabled || !atomic.Cas(&detgo.reported, 0, 1) {
+		return
+	}
+	detgoTape.w.flush()
+	detgoTrace.w.flush()
+	if detgo.reportPath[0] == 0 {
+		return
+	}
+	w := &detgoReportOut
+	if !w.create(&detgo.reportPath[0]) {
+		print("detgo: cannot write the run report to ", gostringnocopy(&detgo.reportPath[0]), "\n")
+		return
+	}
+	w.line("seed", detgo.seed)
+	w.str("sched ")
+	w.str(detgo.strategyName)
+	w.str("\nhash ")
+	w.hex(detgo.hash)
+	w.byte('\n')
+	w.line("steps", atomic.Load64(&detgo.steps))
+	w.line("yieldpoints", atomic.Load64(&detgo.yieldPoints))
+	w.line("yields", atomic.Load64(&detgo.yields))
+	w.line("jumps", atomic.Load64(&detgo.jumps))
+	w.line("vnow", uint64(detgoNanotime()-detgoEpochMono))
+	w.line("nondet", atomic.Load64(&detgo.nondet))
+	w.line("watchdog", atomic.Load64(&detgo.watchdogStops))
+	w.line("choices", detgo.choices)
+	w.line("exit", uint64(exitCode))
+	if detgoTape.in >= 0 {
+		w.line("tape_replayed", detgoTape.replayed)
+		if detgoTape.diverged {
+			w.line("tape_diverged", detgoTape.decision)
+			w.str("tape_expected ")
+			w.str(detgoTapeWhyText[detgoTape.why])
+			w.byte('\n')
+			if detgoTape.whyN != 0 {
+				w.line("tape_expected_n", detgoTape.whyN)
+			}
+		}
+	}
+	for i := 0; i < detgo.ncheckpoints; i++ {
+		c := detgo.checkpoints[i]
+		w.str("checkpoint ")
+		w.uint(c.step)
+		w.byte(' ')
+		w.hex(c.hash)
+		w.byte('\n')
+	}
+	w.flush()
+	closefd(w.fd)
 }
 
-func detgoReportHex(key string, v uint64) {
-	detgoReportBytes(key)
-	detgoReportBytes(" ")
-	detgoReportHexDigits(v)
-	detgoReportBytes("\n")
-}
-
-func detgoReportStr(key, v string) {
-	detgoReportBytes(key)
-	detgoReportBytes(" ")
-	detgoReportBytes(v)
-	detgoReportBytes("\n")
+// line writes "key value\n".
+func (w *detgoWriter) line(key string, v uint64) {
+	w.str(key)
+	w.byte(' ')
+	w.uint(v)
+	w.byte('\n')
 }

@@ -41,8 +41,7 @@ var detgoTape struct {
 	why      uint8  // what the tape expected at the divergence (detgoTapeWhy)
 	whyN     uint64 // the pick's goroutine count the tape expected, if any
 
-	wn   int
-	wbuf [64 << 10]byte
+	w    detgoWriter // the tape being recorded (DETGO_TAPE_OUT)
 	rpos int
 	rlen int
 	reof bool
@@ -81,17 +80,20 @@ const (
 // detgoInit, before the heap exists.
 func detgoTapeInit() {
 	t := &detgoTape
-	t.out, t.in = -1, -1
+	t.in = -1
 	var path [512]byte
 	if s, ok := detgoGetenvEarly("DETGO_TAPE_OUT"); ok {
 		if !detgoCString(path[:], s) {
 			detgoFatalConfig("DETGO_TAPE_OUT", s, "path too long")
 		}
-		t.out = open(&path[0], _O_WRONLY|_O_CREAT|_O_TRUNC|_O_CLOEXEC, 0o644)
-		if t.out < 0 {
+		if !t.w.create(&path[0]) {
 			detgoFatalConfig("DETGO_TAPE_OUT", s, "cannot create the file")
 		}
-		detgoTapeWriteHeader()
+		t.w.str("detgo-tape 1 seed=")
+		t.w.uint(detgo.seed)
+		t.w.str(" sched=")
+		t.w.str(detgo.strategyName)
+		t.w.byte('\n')
 	}
 	if s, ok := detgoGetenvEarly("DETGO_TAPE"); ok {
 		if !detgoCString(path[:], s) {
@@ -117,68 +119,6 @@ func detgoCString(b []byte, s string) bool {
 	copy(b, s)
 	b[len(s)] = 0
 	return true
-}
-
-func detgoTapeWriteHeader() {
-	detgoTapeWriteString("detgo-tape 1 seed=")
-	var tmp [20]byte
-	i := len(tmp)
-	v := detgo.seed
-	for {
-		i--
-		tmp[i] = byte('0' + v%10)
-		v /= 10
-		if v == 0 {
-			break
-		}
-	}
-	for ; i < len(tmp); i++ {
-		detgoTapeWriteByte(tmp[i])
-	}
-	detgoTapeWriteString(" sched=")
-	detgoTapeWriteString(detgo.strategyName)
-	detgoTapeWriteByte('\n')
-}
-
-func detgoTapeWriteString(s string) {
-	for i := 0; i < len(s); i++ {
-		detgoTapeWriteByte(s[i])
-	}
-}
-
-func detgoTapeWriteByte(c byte) {
-	t := &detgoTape
-	if t.wn == len(t.wbuf) {
-		detgoTapeFlush()
-	}
-	t.wbuf[t.wn] = c
-	t.wn++
-}
-
-func detgoTapeWriteUvarint(v uint64) {
-	for v >= 0x80 {
-		detgoTapeWriteByte(byte(v) | 0x80)
-		v >>= 7
-	}
-	detgoTapeWriteByte(byte(v))
-}
-
-// detgoTapeFlush writes the buffered records; called when the buffer is
-// full and at exit (detgoReport).
-func detgoTapeFlush() {
-	t := &detgoTape
-	if t.out < 0 {
-		return
-	}
-	b := t.wbuf[:t.wn]
-	for len(b) > 0 {
-		n := write1(uintptr(t.out), unsafe.Pointer(&b[0]), int32(len(b)))
-		if n <= 0 {
-			break
-		}
-		b = b[n:]
-	}
-	t.wn = 0
 }
 
 func detgoTapeReadByte() (byte, bool) {
@@ -286,9 +226,9 @@ func detgoDecidePick(n int32, prev *g) int32 {
 	} else {
 		k = detgoStrategyPick(n, prev)
 	}
-	if t.out >= 0 {
-		detgoTapeWriteUvarint(uint64(n) * 2)
-		detgoTapeWriteUvarint(uint64(k))
+	if t.w.open {
+		t.w.uvarint(uint64(n) * 2)
+		t.w.uvarint(uint64(k))
 	}
 	return k
 }
@@ -319,11 +259,11 @@ func detgoDecideYield(gp *g, obj uintptr) bool {
 	} else {
 		yield = detgoStrategyYield(gp, obj)
 	}
-	if t.out >= 0 {
+	if t.w.open {
 		if yield {
-			detgoTapeWriteUvarint(detgoTapeYieldGo)
+			t.w.uvarint(detgoTapeYieldGo)
 		} else {
-			detgoTapeWriteUvarint(detgoTapeYieldStay)
+			t.w.uvarint(detgoTapeYieldStay)
 		}
 	}
 	return yield
@@ -342,8 +282,8 @@ func detgoTapeTest(hash uint64) {
 			detgoTapeDiverge(detgoTapeWhyOtherTest, 0)
 		}
 	}
-	if t.out >= 0 {
-		detgoTapeWriteUvarint(detgoTapeTestStart)
-		detgoTapeWriteUvarint(hash)
+	if t.w.open {
+		t.w.uvarint(detgoTapeTestStart)
+		t.w.uvarint(hash)
 	}
 }

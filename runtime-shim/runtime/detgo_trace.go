@@ -16,22 +16,16 @@
 
 package runtime
 
-import (
-	"internal/runtime/sys"
-	"unsafe"
-)
+import "internal/runtime/sys"
 
 var detgoTrace struct {
-	fd       int32 // -1: no trace
+	w        detgoWriter
 	from, to uint64
-	n        int
-	buf      [8 << 10]byte
 }
 
 // detgoTraceInit reads DETGO_TRACE*. It runs in detgoInit.
 func detgoTraceInit() {
 	t := &detgoTrace
-	t.fd = -1
 	s, ok := detgoGetenvEarly("DETGO_TRACE")
 	if !ok {
 		return
@@ -51,8 +45,7 @@ func detgoTraceInit() {
 			detgoFatalConfig("DETGO_TRACE_TO", v, "want a step number")
 		}
 	}
-	t.fd = open(&path[0], _O_WRONLY|_O_CREAT|_O_TRUNC|_O_CLOEXEC, 0o644)
-	if t.fd < 0 {
+	if !t.w.create(&path[0]) {
 		detgoFatalConfig("DETGO_TRACE", s, "cannot create the file")
 	}
 }
@@ -61,34 +54,35 @@ func detgoTraceInit() {
 func detgoTracing() bool {
 	t := &detgoTrace
 	s := detgo.steps
-	return t.fd >= 0 && s >= t.from && s <= t.to
+	return t.w.open && s >= t.from && s <= t.to
 }
 
 // detgoTraceEvent logs one decision about gp: what is "pick" or "yield",
 // n the goroutines it was picked among or the yield point's kind.
 func detgoTraceEvent(what string, gp *g, n uint64) {
-	detgoTraceStr("step ")
-	detgoTraceUint(detgo.steps)
-	detgoTraceStr(" vnow ")
-	detgoTraceUint(uint64(detgoNanotime() - detgoEpochMono))
-	detgoTraceStr(" ")
-	detgoTraceStr(what)
-	detgoTraceStr(" goroutine ")
-	detgoTraceUint(gp.goid)
+	w := &detgoTrace.w
+	w.str("step ")
+	w.uint(detgo.steps)
+	w.str(" vnow ")
+	w.uint(uint64(detgoNanotime() - detgoEpochMono))
+	w.byte(' ')
+	w.str(what)
+	w.str(" goroutine ")
+	w.uint(gp.goid)
 	if what == "pick" {
-		detgoTraceStr(" of ")
+		w.str(" of ")
 	} else {
-		detgoTraceStr(" kind ")
+		w.str(" kind ")
 	}
-	detgoTraceUint(n)
+	w.uint(n)
 	fn, file, line := detgoWhere(gp)
-	detgoTraceStr(" at ")
-	detgoTraceStr(fn)
-	detgoTraceStr(" ")
-	detgoTraceStr(file)
-	detgoTraceStr(":")
-	detgoTraceUint(uint64(line))
-	detgoTraceStr("\n")
+	w.str(" at ")
+	w.str(fn)
+	w.byte(' ')
+	w.str(file)
+	w.byte(':')
+	w.uint(uint64(line))
+	w.byte('\n')
 }
 
 // detgoWhere names gp's innermost frame outside the runtime and sync.
@@ -122,52 +116,4 @@ func detgoWhere(gp *g) (fn, file string, line int32) {
 
 func detgoHasPrefix(s, prefix string) bool {
 	return len(s) >= len(prefix) && s[:len(prefix)] == prefix
-}
-
-func detgoTraceStr(s string) {
-	for i := 0; i < len(s); i++ {
-		detgoTraceByte(s[i])
-	}
-}
-
-func detgoTraceUint(v uint64) {
-	var tmp [20]byte
-	i := len(tmp)
-	for {
-		i--
-		tmp[i] = byte('0' + v%10)
-		v /= 10
-		if v == 0 {
-			break
-		}
-	}
-	for ; i < len(tmp); i++ {
-		detgoTraceByte(tmp[i])
-	}
-}
-
-func detgoTraceByte(c byte) {
-	t := &detgoTrace
-	if t.n == len(t.buf) {
-		detgoTraceFlush()
-	}
-	t.buf[t.n] = c
-	t.n++
-}
-
-// detgoTraceFlush writes the buffered log; called when full and at exit.
-func detgoTraceFlush() {
-	t := &detgoTrace
-	if t.fd < 0 {
-		return
-	}
-	b := t.buf[:t.n]
-	for len(b) > 0 {
-		n := write1(uintptr(t.fd), unsafe.Pointer(&b[0]), int32(len(b)))
-		if n <= 0 {
-			break
-		}
-		b = b[n:]
-	}
-	t.n = 0
 }
