@@ -15,6 +15,7 @@ type RunConfig struct {
 	Seeds       string            `json:"seeds"` // a -seeds spec (canonical, so never huge)
 	Sched       string            `json:"sched"`
 	Check       bool              `json:"check"`
+	Sim         SimOptions        `json:"sim"`
 	Timeout     time.Duration     `json:"timeout"`      // per run; 0 means none
 	Cwd         string            `json:"cwd"`          // where the user ran detgo; replay lines are relative to it
 	CacheRoot   string            `json:"cache_root"`   // runs live in <CacheRoot>/run/

@@ -57,6 +57,24 @@ detgo adds these flags:
 	    the one it picked, and the seed alone replays it. An explicit -sched
 	    is part of every replay line.
 
+	-simtimeout D
+	    Fail a test binary whose simulated (virtual) time passes D
+	    (default 24h). Virtual time moves only when every goroutine waits,
+	    straight to the next timer, so hours of timeouts take milliseconds.
+	    A deadlock (every goroutine blocked, no timer pending) is reported
+	    at once as "detgo: deadlock", with every goroutine's wait reason,
+	    stack and creation site, not at this limit.
+
+	-epoch T
+	    Start the virtual wall clock (time.Now, syscall.Gettimeofday) at T:
+	    RFC 3339 (2024-03-01T12:00:00Z) or Unix seconds. Default
+	    2000-01-01T00:00:00Z.
+
+	-leaks
+	    Fail a test that leaves goroutines running when it returns (after
+	    giving them 1s of virtual time to end), listing each with its wait
+	    reason, stack and creation site.
+
 When a seed fails, detgo prints the seed, the strategy, a command that
 replays it and a command that replays its decision tape:
 
@@ -77,8 +95,8 @@ Differences from go test:
   - -count=1 is implied: go test's result cache does not know the seed.
   - -timeout (default 10m) bounds the real time of each run of each seed; at
     the limit detgo sends SIGQUIT (goroutine dump) and reports the seed. The
-    test binary's own alarm (-test.timeout, 24h unless given after -args)
-    runs on the virtual clock and bounds simulated time.
+    test binary's own alarm (-test.timeout, set from -simtimeout unless
+    given after -args) runs on the virtual clock and bounds simulated time.
   - -c, -o, -exec and -overlay are detgo's own and are rejected.
   - Flags go test does not know are rejected; give the test binary's own
     flags after -args.

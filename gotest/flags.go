@@ -151,6 +151,7 @@ type Invocation struct {
 	SeedGiven  bool // -seed or -seeds was given; otherwise Seeds is one random seed to announce
 	Sched      string
 	Check      bool
+	Sim        SimOptions
 	Timeout    time.Duration // per run; go test's own -timeout is set to 0
 	Dir        string        // -C, if given
 	Flags      []Arg         // go test flags except -C, -timeout and -tags
@@ -224,6 +225,32 @@ func ParseArgs(args []string) (*Invocation, error) {
 				return nil, err
 			}
 			inv.Sched = v
+			continue
+		case "simtimeout", "epoch":
+			v, err := needValue()
+			if err != nil {
+				return nil, err
+			}
+			if name == "simtimeout" {
+				inv.Sim.SimTimeout, err = parseSimTimeout(v)
+			} else {
+				inv.Sim.Epoch, err = parseEpoch(v)
+			}
+			if err != nil {
+				return nil, err
+			}
+			inv.userFlags = append(inv.userFlags, Arg{Name: name, Value: v, HasValue: true})
+			continue
+		case "leaks":
+			inv.Sim.Leaks = true
+			if hasValue {
+				b, err := strconv.ParseBool(value)
+				if err != nil {
+					return nil, fmt.Errorf("invalid boolean value %q for -leaks", value)
+				}
+				inv.Sim.Leaks = b
+			}
+			inv.userFlags = append(inv.userFlags, Arg{Name: name, Value: strconv.FormatBool(inv.Sim.Leaks), HasValue: true})
 			continue
 		case "check":
 			inv.Check = true

@@ -121,6 +121,7 @@ func Test(ctx context.Context, args []string, opts Options) (int, error) {
 		Seeds:       inv.Seeds.String(),
 		Sched:       inv.Sched,
 		Check:       inv.Check,
+		Sim:         inv.Sim,
 		Timeout:     inv.Timeout,
 		Cwd:         opts.Dir,
 		CacheRoot:   cacheRoot,

@@ -20,8 +20,8 @@ const QuitGrace = quitGrace
 // the variables that would change the program's behaviour behind the seed's
 // back (and any DETGO_*), plus the pinned ones, TMPDIR, DETGO_SCHED and
 // DETGO_REPORT. The caller adds DETGO_SEED.
-func RunEnv(base []string, tmp, sched, report string) []string {
-	return runEnv(base, tmp, sched, report)
+func RunEnv(base []string, tmp, sched, report string, sim SimOptions) []string {
+	return runEnv(base, tmp, sched, report, sim)
 }
 
 // ListPackages runs go list on patterns in dir and returns the packages'
@@ -115,10 +115,10 @@ func forwardedValue(name, value string, hasValue bool) string {
 // RunArgs returns the arguments detgo test's wrapper runs the test binary
 // with for inv: the simulated-time alarm, then GoTestBinaryArgs less the
 // -test.timeout=0s that detgo test's -timeout=0 makes go test forward.
-func (inv *Invocation) RunArgs() []string { return binaryArgs(inv.GoTestBinaryArgs()) }
+func (inv *Invocation) RunArgs() []string { return binaryArgs(inv.GoTestBinaryArgs(), inv.Sim) }
 
 // NarrowedRunArgs returns the arguments detgo test's wrapper runs the test
 // binary with for a replay line that names tests with -run (see Replay).
 func (inv *Invocation) NarrowedRunArgs(tests []string) []string {
-	return binaryArgs(narrowedArgs(inv.GoTestBinaryArgs(), len(inv.BinaryArgs), tests))
+	return binaryArgs(narrowedArgs(inv.GoTestBinaryArgs(), len(inv.BinaryArgs), tests), inv.Sim)
 }

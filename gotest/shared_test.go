@@ -59,7 +59,7 @@ func TestGoTestBinaryArgs(t *testing.T) {
 		if got := inv.GoTestBinaryArgs(); !slices.Equal(got, want) {
 			t.Errorf("%q: GoTestBinaryArgs\n got %q\nwant %q (from go test)", line, got, want)
 		}
-		if got, want := inv.RunArgs(), binaryArgs(want); !slices.Equal(got, want) {
+		if got, want := inv.RunArgs(), binaryArgs(want, SimOptions{}); !slices.Equal(got, want) {
 			t.Errorf("%q: RunArgs\n got %q\nwant %q", line, got, want)
 		}
 	}

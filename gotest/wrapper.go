@@ -43,13 +43,6 @@ var pinnedEnv = []string{
 // droppedEnv are the variables removed from the inherited environment, besides DETGO_*.
 var droppedEnv = []string{"GOMAXPROCS", "GOGC", "GOMEMLIMIT", "GODEBUG", "TZ", "TMPDIR"}
 
-// SimTimeout is the test binary's own -test.timeout alarm. It runs on the
-// virtual clock, so it limits simulated time: a test may sleep for hours in
-// microseconds, while a goroutine that never stops setting timers (a ticker
-// loop) is still caught. The user's -timeout limits real time instead,
-// enforced by the wrapper (see run).
-const SimTimeout = 24 * time.Hour
-
 // quitGrace is how long a test binary has to print its goroutine dump after
 // SIGQUIT before it is killed.
 const quitGrace = 5 * time.Second
@@ -95,10 +88,10 @@ func Exec(ctx context.Context, args []string, opts ExecOptions) (int, error) {
 		out:    opts.Stdout,
 		runDir: filepath.Join(cfg.CacheRoot, "run", hex.EncodeToString(sum[:])[:12]),
 		given:  args[1:],
-		args:   binaryArgs(args[1:]),
+		args:   binaryArgs(args[1:], cfg.Sim),
 		pkg:    PackageArg(opts.Dir, cfg.Cwd, cfg.Packages[opts.Dir]),
 	}
-	w.env = runEnv(opts.Environ, w.tmpDir(), cfg.Sched, w.reportPath())
+	w.env = runEnv(opts.Environ, w.tmpDir(), cfg.Sched, w.reportPath(), cfg.Sim)
 	// Every run records its decision tape (recording does not change the
 	// run); a failing seed's tape is kept (saveTape).
 	w.env = append(w.env, "DETGO_TAPE_OUT="+w.tapePath())
@@ -158,8 +151,8 @@ func Exec(ctx context.Context, args []string, opts ExecOptions) (int, error) {
 // first, so that a -test.timeout the user gave after -args still wins, then
 // what go test passed, less the -test.timeout=0s that it forwards from the
 // -timeout=0 detgo gave it.
-func binaryArgs(args []string) []string {
-	out := []string{"-test.timeout=" + SimTimeout.String()}
+func binaryArgs(args []string, sim SimOptions) []string {
+	out := []string{"-test.timeout=" + sim.simTimeout().String()}
 	if i := slices.Index(args, "-test.timeout=0s"); i >= 0 {
 		return append(append(out, args[:i]...), args[i+1:]...)
 	}
@@ -313,7 +306,7 @@ func (w *wrapper) explainDivergence(ctx context.Context, seed uint64, a, b Run) 
 // fails runs seed with the test binary arguments args, quietly, and reports
 // whether the run failed.
 func (w *wrapper) fails(ctx context.Context, seed uint64, args []string) bool {
-	r := w.run(ctx, seed, binaryArgs(args), nil)
+	r := w.run(ctx, seed, binaryArgs(args, w.cfg.Sim), nil)
 	return r.ExitCode != 0 || w.reportProblem(seed, r) != nil
 }
 
@@ -357,6 +350,9 @@ func (w *wrapper) reportProblem(seed uint64, r Run) []string {
 		return []string{"detgo: " + r.ReportErr.Error()}
 	case r.Report.Seed != seed:
 		return []string{fmt.Sprintf("detgo: the report at %s is for seed %d, not %d", path, r.Report.Seed, seed)}
+	case r.Report.Nondet > 0:
+		// The runtime printed the goroutine and its stack ("detgo: tight loop").
+		return []string{fmt.Sprintf("detgo: seed %d is not reproducible: a goroutine ran without reaching a scheduling point until the watchdog stopped it, %d time(s), where real time said (see \"detgo: tight loop\" above)", seed, r.Report.Nondet)}
 	}
 	return nil
 }
@@ -379,7 +375,7 @@ func (w *wrapper) run(ctx context.Context, seed uint64, args []string, stream io
 		return fail(err)
 	}
 	// -timeout bounds real time, as under go test; the binary's own alarm
-	// (SimTimeout) bounds simulated time.
+	// (-simtimeout) bounds simulated time.
 	runCtx := ctx
 	if w.cfg.Timeout > 0 {
 		var cancel context.CancelFunc
@@ -416,7 +412,7 @@ func (w *wrapper) run(ctx context.Context, seed uint64, args []string, stream io
 // runEnv returns the environment of every run: the inherited one without
 // the variables that would change the program's behaviour behind the seed's
 // back (and any DETGO_*), plus the pinned ones and detgo's own.
-func runEnv(base []string, tmp, sched, report string) []string {
+func runEnv(base []string, tmp, sched, report string, sim SimOptions) []string {
 	var env []string
 	for _, kv := range base {
 		k, _, _ := strings.Cut(kv, "=")
@@ -426,7 +422,8 @@ func runEnv(base []string, tmp, sched, report string) []string {
 		env = append(env, kv)
 	}
 	env = append(env, pinnedEnv...)
-	return append(env, "TMPDIR="+tmp, "DETGO_SCHED="+sched, "DETGO_REPORT="+report)
+	env = append(env, "TMPDIR="+tmp, "DETGO_SCHED="+sched, "DETGO_REPORT="+report)
+	return append(env, sim.Env()...)
 }
 
 func lookupEnv(env []string, key string) string {

@@ -242,7 +242,7 @@ func (s *swarm) run(ctx context.Context) (int, error) {
 	var wg sync.WaitGroup
 	var workers []*worker
 	for id := 1; id <= cfg.Workers; id++ {
-		w, err := newWorker(s.dir, id, runBase, inv.Sched, inv.Timeout)
+		w, err := newWorker(s.dir, id, runBase, inv.Sched, inv.Sim, inv.Timeout)
 		if err != nil {
 			stop()
 			return 2, err

@@ -56,12 +56,12 @@ type worker struct {
 	timeout time.Duration
 }
 
-func newWorker(swarmDir string, id int, base []string, sched string, timeout time.Duration) (*worker, error) {
+func newWorker(swarmDir string, id int, base []string, sched string, sim gotest.SimOptions, timeout time.Duration) (*worker, error) {
 	w := &worker{id: id, dir: filepath.Join(swarmDir, fmt.Sprintf("w%03d", id)), timeout: timeout}
 	if err := os.MkdirAll(w.dir, 0o755); err != nil {
 		return nil, err
 	}
-	w.env = gotest.RunEnv(base, w.tmpDir(), sched, w.reportPath())
+	w.env = gotest.RunEnv(base, w.tmpDir(), sched, w.reportPath(), sim)
 	return w, nil
 }
 

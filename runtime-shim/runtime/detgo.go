@@ -37,6 +37,7 @@
 //	DETGO_TRACE, DETGO_TRACE_FROM, DETGO_TRACE_TO  log the decisions of a
 //	              window of steps (detgo_trace.go)
 //	DETGO_NUMCPU  value of runtime.NumCPU and the initial GOMAXPROCS (default 4)
+//	DETGO_EPOCH   the virtual wall clock's start, Unix ns (default 2000-01-01)
 
 package runtime
 
@@ -58,6 +59,12 @@ type detgoState struct {
 	vprocs int32 // what runtime.GOMAXPROCS reports (virtual; the real value is 1)
 
 	now int64 // virtual monotonic clock, ns; written only by the P owner
+
+	// The test binary's alarm (-test.timeout, set by testing) and whether
+	// detgoIdle fired it early because nothing else can ever happen; see
+	// detgo_deadlock.go.
+	alarm      *timer
+	deadlocked bool
 
 	// Streams; see detgo_entropy.go.
 	boot     detgoStream
@@ -111,6 +118,13 @@ func detgoInit() {
 		detgo.numCPU = int32(v)
 	}
 	detgo.vprocs = detgo.numCPU
+	if s, ok := detgoGetenvEarly("DETGO_EPOCH"); ok {
+		v, ok := detgoParseUint(s)
+		if !ok || v > 1<<62 {
+			detgoFatalConfig("DETGO_EPOCH", s, "want the wall clock's start in Unix nanoseconds")
+		}
+		detgoEpochWall = int64(v)
+	}
 	if s, ok := detgoGetenvEarly("DETGO_REPORT"); ok {
 		if len(s) >= len(detgo.reportPath) {
 			detgoFatalConfig("DETGO_REPORT", s, "path too long")

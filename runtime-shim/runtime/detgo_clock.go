@@ -22,8 +22,14 @@
 // while a goroutine is runnable (checked in detgoIdle). Other Ms (the watchdog) use nanotime1,
 // the real clock.
 //
-// Real clocks that remain: nanotime1 and walltime (the runtime's own real-time
-// waits), cputicks (profiling), and code that linknames time.now directly.
+// syscall.Gettimeofday and syscall.Time read the virtual wall clock too
+// (syscall_detgoWalltime). Real clocks that remain: nanotime1 and walltime
+// (the runtime's own real-time waits), cputicks (profiling), code that
+// linknames time.now directly, and timestamps the kernel puts on files.
+//
+// Timers due at the same instant are ordered by t.rand, which detgo sets
+// from the seed for every timer (as synctest does for its fake timers), so
+// timer-ordering races are explored like scheduling races.
 
 package runtime
 
@@ -32,10 +38,11 @@ import (
 	"unsafe"
 )
 
-const (
-	detgoEpochMono = int64(3600e9)          // nanotime at start: 1h (never 0)
-	detgoEpochWall = int64(946684800) * 1e9 // 2000-01-01T00:00:00Z in Unix ns
-)
+const detgoEpochMono = int64(3600e9) // nanotime at start: 1h (never 0)
+
+// detgoEpochWall is the wall clock at start, in Unix ns: 2000-01-01T00:00:00Z
+// unless DETGO_EPOCH (detgo test -epoch) says otherwise.
+var detgoEpochWall = int64(946684800) * 1e9
 
 // detgoNanotime is nanotime in detgo mode.
 //
@@ -62,7 +69,8 @@ func detgoRuntimeNano() int64 {
 }
 
 // detgoIdle is called by findRunnable when nothing is runnable. It runs the
-// timers that are due and otherwise jumps the clock to the next timer. It
+// timers that are due and otherwise jumps the clock to the next timer,
+// unless that timer is only the test's alarm (a deadlock). It
 // reports whether findRunnable should look for work again; false means no
 // timer is pending, and the stock path then parks the P, which ends in
 // checkdead's deadlock report if no goroutine can ever run.
@@ -76,6 +84,9 @@ func detgoIdle(pp *p) bool {
 	}
 	if next == 0 {
 		return false
+	}
+	if detgoDeadlock(pp, now) {
+		return true
 	}
 	lock(&sched.lock)
 	if !sched.runq.empty() {
@@ -103,4 +114,16 @@ func detgoBusyPick() {
 	if detgoSched.busy++; detgoSched.busy > detgoBusyFree {
 		atomic.Storeint64(&detgo.now, detgo.now+detgoBusyTick)
 	}
+}
+
+// syscall_detgoWalltime is the virtual wall clock for syscall.Gettimeofday
+// and syscall.Time; ok is false outside detgo mode.
+//
+//go:linkname syscall_detgoWalltime syscall.detgoWalltime
+func syscall_detgoWalltime() (sec int64, nsec int32, ok bool) {
+	if !detgo.enabled {
+		return 0, 0, false
+	}
+	sec, nsec, _ = detgoTimeNow()
+	return sec, nsec, true
 }

@@ -112,6 +112,7 @@ func detgoPick() *g {
 		return nil
 	}
 	var k int32
+	var spinner *g // the first goroutine the watchdog stopped, to report
 	if spun := atomic.Load64(&detgo.spun); spun != 0 {
 		atomic.Store64(&detgo.spun, 0)
 		// The watchdog stopped a goroutine that reached no yield point
@@ -128,7 +129,9 @@ func detgoPick() *g {
 			// It may be spinning, waiting for another goroutine:
 			// run one of those. Where it stopped depended on
 			// real time, so this switch is not reproducible.
-			detgoCount(&detgo.nondet)
+			if detgoCount(&detgo.nondet) == 1 {
+				spinner = sched.runq.tail.ptr()
+			}
 			n--
 		}
 	}
@@ -138,6 +141,9 @@ func detgoPick() *g {
 	}
 	gp := detgoRunqRemove(k)
 	unlock(&sched.lock)
+	if spinner != nil {
+		detgoReportSpinner(spinner)
+	}
 
 	if gp.goid != detgoSched.current {
 		detgoSched.polls, detgoSched.pollStep, detgoSched.spins = 0, 0, 0

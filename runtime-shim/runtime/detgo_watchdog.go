@@ -11,13 +11,19 @@
 // detgoSpinLimit without scheduling progress and without allocation, or
 // after detgoStallLimit without scheduling progress at all.
 //
-// Stepping in means asking the running goroutine to stop at its next function
-// call, exactly as sysmon would (no signal). Where in its loop it stops
+// Stepping in means asking the running goroutine to stop, exactly as sysmon
+// would: at its next function call, or at once through the preemption
+// signal for a loop that makes none. Where in its loop it stops
 // depends on real time. The next pick prefers another goroutine (detgo.spun),
 // since a spinning goroutine waits for one; that switch happened at a point
 // chosen by real time, so it is counted in detgo.nondet. If no other
 // goroutine is runnable, the same goroutine resumes and the pick leaves no
 // trace, so a long computation that runs alone stays deterministic.
+//
+// A switch away from a stopped goroutine cannot be replayed, so the first
+// one is reported on stderr with that goroutine's stack and the seed
+// (detgoReportSpinner), and the wrapper fails the run: it passed or failed
+// by real time, not by the seed (the report's nondet count).
 //
 // The watchdog is counted in sched.nmsys, as sysmon is, so that checkdead
 // still reports "all goroutines are asleep" when nothing can run. It takes
@@ -70,7 +76,26 @@ func detgoWatchdog() {
 			atomic.Store64(&detgo.spun, gp.goid)
 			if preemptone(pp) {
 				detgoCount(&detgo.watchdogStops)
+				// A loop without function calls never checks the
+				// request: interrupt it with the preemption
+				// signal, which GODEBUG=asyncpreemptoff keeps
+				// preemptone from sending.
+				if preemptMSupported {
+					preemptM(mp)
+				}
 			}
 		}
 	}
+}
+
+// detgoReportSpinner prints, once per run, the goroutine the watchdog
+// stopped and why that breaks determinism. gp is stopped in the run queue.
+func detgoReportSpinner(gp *g) {
+	print("detgo: tight loop: goroutine ", gp.goid, " ran for over ", detgoSpinLimit/1e9,
+		"s of real time without reaching a scheduling point (seed ", detgo.seed, ").\n",
+		"detgo cannot interleave such a loop deterministically: it stopped the goroutine where real time said, so this run cannot be replayed.\n",
+		"Let the loop wait on something detgo sees (a channel, a sync primitive, time.Sleep, runtime.Gosched) instead of spinning on memory.\n")
+	goroutineheader(gp)
+	traceback(^uintptr(0), ^uintptr(0), 0, gp)
+	print("\n")
 }

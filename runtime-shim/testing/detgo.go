@@ -16,3 +16,4 @@ import _ "unsafe" // for go:linkname
 //
 //go:linkname runtime_detgoTestStart
 func runtime_detgoTestStart(name string)
+
