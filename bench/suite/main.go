@@ -14,6 +14,7 @@
 //	one seed, CPU-bound        detgo test -seed=1 vs go test -count=1, and vs GOMAXPROCS=1 go test (median of -runs)
 //	marginal per seed          extra wall time per seed in -seeds=1-11 vs per run in go test -count=11
 //	time compression           simulated seconds per real second, bench/workloads/timers (2h of timers)
+//	deadlock reported          real seconds until a deadlocked test fails, bench/workloads/deadlock (go test: its -timeout)
 //	simulated network          not yet measured (no simulated network)
 //	swarm seeds/s per core     from bench/swarm.sh when it exists
 //	peak RSS                   the test binary's VmHWM (= /usr/bin/time -v maximum resident set size)
@@ -160,7 +161,7 @@ func Main(ctx context.Context, o Options, log io.Writer) (*Report, error) {
 	if rep.Detgo == "" {
 		rep.Detgo = revision(o.Repo)
 	}
-	for _, f := range []func() ([]Row, error){s.builds, s.cpuBound, s.timers, s.network, s.swarm, s.memory} {
+	for _, f := range []func() ([]Row, error){s.builds, s.cpuBound, s.timers, s.deadlocks, s.network, s.swarm, s.memory} {
 		rows, err := f()
 		if err != nil {
 			return nil, err
@@ -219,8 +220,9 @@ func (s *suite) samplesOK(env []string, argv ...string) (wall, bin []float64, er
 }
 
 const (
-	cpuPkg    = "./bench/workloads/cpubound"
-	timersPkg = "./bench/workloads/timers"
+	cpuPkg      = "./bench/workloads/cpubound"
+	timersPkg   = "./bench/workloads/timers"
+	deadlockPkg = "./bench/workloads/deadlock"
 )
 
 func (s *suite) builds() ([]Row, error) {
@@ -369,6 +371,58 @@ func (s *suite) timers() ([]Row, error) {
 		Go: native, Detgo: d, Ratio: d / native, RatioMeans: "speed-up", GoSamples: []float64{native}, DetSamples: det,
 		Note: fmt.Sprintf("bench/workloads/timers: 200 sleepers, 50 tickers, 100 context-timeout loops; go test runs it shrunk 3600x (%.2fs real for %.2fs of timers)", real, ns/3600/1e9),
 	}}, nil
+}
+
+// nativeDeadlockTimeout bounds the native runs of the deadlock workload,
+// which can only end at go test's -timeout (1s in -quick mode).
+const nativeDeadlockTimeout = 10 * time.Second
+
+var failTime = regexp.MustCompile(`(?m)^FAIL\s+\S+\s+([0-9.]+)s`)
+
+// deadlocks measures the real time until each deadlocked test of the
+// deadlock workload fails: under detgo, go test's own time for the package
+// (the FAIL line: the wrapper running the binary, no build); natively, the
+// wall time of go test -timeout=10s, since only the timeout ends it.
+func (s *suite) deadlocks() ([]Row, error) {
+	var rows []Row
+	timeout := nativeDeadlockTimeout
+	if s.o.Quick {
+		timeout = time.Second
+	}
+	for _, test := range []string{"TestLockOrder", "TestNeverClosed"} {
+		var det []float64
+		for range s.o.Runs {
+			out, _ := s.failing(nil, s.detgo, "test", "-seed=1", "-run=^"+test+"$", deadlockPkg)
+			m := failTime.FindSubmatch(out)
+			if m == nil || !strings.Contains(string(out), "panic: detgo: deadlock") {
+				return nil, fmt.Errorf("deadlock workload %s under detgo: no deadlock report and FAIL line in:\n%s", test, tail(out, 20))
+			}
+			v, _ := strconv.ParseFloat(string(m[1]), 64)
+			det = append(det, v)
+		}
+		out, wall := s.failing(nil, "go", "test", "-count=1", "-timeout="+timeout.String(), "-run=^"+test+"$", deadlockPkg)
+		if !strings.Contains(string(out), "panic: test timed out") {
+			return nil, fmt.Errorf("deadlock workload %s natively: no timeout in:\n%s", test, tail(out, 20))
+		}
+		d := median(det)
+		rows = append(rows, Row{Name: "deadlock reported, " + test + " (real s)", Bench: "DeadlockReport/" + test, Unit: "sec",
+			Go: wall, Detgo: d, Ratio: d / wall, GoSamples: []float64{wall}, DetSamples: det,
+			Note: fmt.Sprintf("go test hangs until -timeout (10m by default; measured with -timeout=%v, wall time incl. build); detgo: the FAIL line's time (runs, no build)", timeout)})
+	}
+	return rows, nil
+}
+
+// failing runs a command that is expected to fail and returns its output
+// and wall time, whatever its exit status.
+func (s *suite) failing(env []string, argv ...string) ([]byte, float64) {
+	cmd := exec.CommandContext(s.ctx, argv[0], argv[1:]...)
+	cmd.Dir = s.o.Repo
+	cmd.Env = append(append(os.Environ(), s.env...), env...)
+	t0 := time.Now()
+	out, _ := cmd.CombinedOutput()
+	secs := time.Since(t0).Seconds()
+	fmt.Fprintf(s.log, "bench: %.3fs %s (expected to fail)\n", secs, strings.Join(argv, " "))
+	return out, secs
 }
 
 func (s *suite) network() ([]Row, error) {

@@ -29,7 +29,8 @@ func TestQuick(t *testing.T) {
 		t.Fatalf("%v\n%s", err, log.String())
 	}
 	want := []string{"StdBuild/cache=cold", "StdBuild/cache=warm", "TestBuild/cache=cold", "TestBuild/cache=warm",
-		"CPUBoundSeed/vs=go", "CPUBoundSeed/vs=go-maxprocs1", "CPUBoundBinary/vs=go", "CPUBoundBinary/vs=go-maxprocs1", "CPUBoundMarginal", "TimeCompression", "NetRequest",
+		"CPUBoundSeed/vs=go", "CPUBoundSeed/vs=go-maxprocs1", "CPUBoundBinary/vs=go", "CPUBoundBinary/vs=go-maxprocs1", "CPUBoundMarginal", "TimeCompression",
+		"DeadlockReport/TestLockOrder", "DeadlockReport/TestNeverClosed", "NetRequest",
 		"SwarmSeedsPerCore", "PeakRSS/workload=cpubound", "PeakRSS/workload=timers"}
 	var got []string
 	for _, r := range rep.Rows {

@@ -16,4 +16,3 @@ import _ "unsafe" // for go:linkname
 //
 //go:linkname runtime_detgoTestStart
 func runtime_detgoTestStart(name string)
-
