@@ -223,3 +223,25 @@ func detgoFatalConfig(name, value, why string) {
 func detgoCount(p *uint64) uint64 {
 	return atomic.Xadd64(p, 1)
 }
+
+// detgoRunFileVars name files of this run rather than of the program: the
+// report, the decision tape and the decision log. The program does not see
+// them (os.Environ, os.Getenv), so a test binary that runs itself or other
+// detgo binaries (os/exec of os.Args[0]) cannot write over its own report
+// or tape. Its children still get DETGO_SEED and run on the detgo runtime.
+var detgoRunFileVars = [...]string{"DETGO_REPORT=", "DETGO_TAPE_OUT=", "DETGO_TAPE=", "DETGO_TAPE_FORCE=", "DETGO_TRACE"}
+
+// detgoProgramEnv is the environment the program sees in detgo mode.
+func detgoProgramEnv() []string {
+	out := make([]string, 0, len(envs))
+next:
+	for _, kv := range envs {
+		for _, v := range detgoRunFileVars {
+			if stringslite.HasPrefix(kv, v) {
+				continue next
+			}
+		}
+		out = append(out, kv)
+	}
+	return out
+}
