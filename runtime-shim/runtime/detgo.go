@@ -245,3 +245,9 @@ next:
 	}
 	return out
 }
+
+// os_detgoEnabled tells package os whether it runs under detgo
+// (os/detgo_pidfd_linux.go).
+//
+//go:linkname os_detgoEnabled os.detgoEnabled
+func os_detgoEnabled() bool { return detgo.enabled }

@@ -85,7 +85,7 @@ func detgoIdle(pp *p) bool {
 	if next == 0 {
 		return false
 	}
-	if detgoDeadlock(pp, now) {
+	if detgoDeadlock(pp, now) || detgoAwaitRealIO(now, next) {
 		return true
 	}
 	lock(&sched.lock)
@@ -101,6 +101,33 @@ func detgoIdle(pp *p) bool {
 	detgoMix(detgoEventJump, uint64(next-detgoEpochMono))
 	detgoSched.busy = 0
 	return true
+}
+
+// detgoAwaitRealIO lets real I/O (pipes, child processes: files the
+// simulation does not own) have the real time that the jump to next would
+// skip: with a goroutine waiting for such I/O, it waits in the real poller up
+// to next-now of real time, and reports whether that woke a goroutine.
+// Otherwise a test waiting for a child process under a timeout would see the
+// timeout at once. When real I/O is awaited, virtual time therefore passes
+// no faster than real time; what arrives, and when, is outside the seed.
+func detgoAwaitRealIO(now, next int64) bool {
+	if !netpollinited() || !netpollAnyWaiters() {
+		return false
+	}
+	// netpoll returns early on a signal (SIGCHLD when the child exits), so
+	// wait on for what is left of the real time.
+	deadline := nanotime1() + (next - now)
+	for {
+		list, delta := netpoll(max(deadline-nanotime1(), 1))
+		netpollAdjustWaiters(delta)
+		if !list.empty() {
+			injectglist(&list)
+			return true
+		}
+		if nanotime1() >= deadline {
+			return false
+		}
+	}
 }
 
 const (

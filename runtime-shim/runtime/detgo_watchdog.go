@@ -33,9 +33,12 @@ package runtime
 
 import "internal/runtime/atomic"
 
+// The limits are generous: stepping in makes the run fail as not
+// reproducible, so a long computation on a loaded machine must not look
+// like a spin.
 const (
-	detgoSpinLimit  = 1e9 // real ns without scheduling progress or allocation
-	detgoStallLimit = 3e9 // real ns without scheduling progress
+	detgoSpinLimit  = 5e9  // real ns without scheduling progress or allocation
+	detgoStallLimit = 10e9 // real ns without scheduling progress
 )
 
 // detgoStartWatchdog replaces newm(sysmon) in detgo mode.
