@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/detgo/detgo/seeds"
@@ -150,6 +151,10 @@ func Test(ctx context.Context, args []string, opts Options) (int, error) {
 	// does when the terminal interrupts it; kill it only if it hangs.
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
 	cmd.WaitDelay = 10 * time.Second
+	// If detgo itself is killed (kill -9), go test gets SIGTERM, and so do
+	// its detgo exec wrappers in turn (Exec), so that none is left running
+	// with its package's run lock.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
 	err = cmd.Run()
 	if cmd.ProcessState == nil {
 		return 2, fmt.Errorf("running go test: %v", err)

@@ -69,6 +69,8 @@ func Exec(ctx context.Context, args []string, opts ExecOptions) (int, error) {
 		}
 		opts.Dir = dir
 	}
+	// Die with go test (see Test), not live on holding the run lock.
+	dieWithParent()
 	cfgPath := lookupEnv(opts.Environ, EnvRun)
 	if cfgPath == "" {
 		return 2, fmt.Errorf("exec: $%s is not set (detgo exec is run by detgo test through go test -exec)", EnvRun)
@@ -390,6 +392,7 @@ func (w *wrapper) run(ctx context.Context, seed uint64, args []string, stream io
 	// On timeout, SIGQUIT first: the Go runtime prints every goroutine's
 	// stack, which is what a user needs to see where the test hung.
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGQUIT) }
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // no test binary outlives its wrapper
 	cmd.Env = append(slices.Clip(w.env), "DETGO_SEED="+strconv.FormatUint(seed, 10))
 	cmd.Env = append(cmd.Env, w.traceEnv...)
 	cmd.Stdout, cmd.Stderr = stream, stream // one writer, one pipe: the order of lines is kept
@@ -472,4 +475,11 @@ func removeAll(dir string) error {
 		return nil
 	})
 	return os.RemoveAll(dir)
+}
+
+// dieWithParent asks the kernel to send SIGTERM to this process when its
+// parent (go test) dies; detgo's main turns SIGTERM into cancellation, which
+// stops the running test binary and releases the run lock.
+func dieWithParent() {
+	syscall.RawSyscall(syscall.SYS_PRCTL, syscall.PR_SET_PDEATHSIG, uintptr(syscall.SIGTERM), 0)
 }
