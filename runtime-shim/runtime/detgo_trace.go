@@ -30,6 +30,7 @@ func detgoTraceInit() {
 	if !ok {
 		return
 	}
+	detgoTraceDetailInit() // DETGO_TRACE_DETAIL (detgo_timeline.go)
 	var path [512]byte
 	if !detgoCString(path[:], s) {
 		detgoFatalConfig("DETGO_TRACE", s, "path too long")
@@ -83,6 +84,7 @@ func detgoTraceEvent(what string, gp *g, n uint64) {
 	w.byte(':')
 	w.uint(uint64(line))
 	w.byte('\n')
+	detgoTraceDetail(what, gp) // DETGO_TRACE_DETAIL lines (detgo_timeline.go)
 }
 
 // detgoWhere names gp's innermost frame outside the runtime and sync.
