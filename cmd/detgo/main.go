@@ -2,6 +2,7 @@
 // randomness inside a test binary become a pure function of one seed.
 //
 //	detgo test [go test flags] [-seed N | -seeds SPEC] [-check] [-sched NAME] [packages] [-args ...]
+//	detgo bisect -seed N | -tape FILE [go test flags] [package]
 //	detgo toolchain show|build|verify|clean
 //
 // See 'detgo help test'. The command layer only parses; the work is done by
@@ -96,6 +97,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			testCommand(),
 			replayCommand(),
 			swarmCommand(),
+			bisectCommand(),
 			execCommand(),
 			toolchainCommand(),
 		},
@@ -169,13 +171,7 @@ func replayCommand() *cli.Command {
 // runTest runs detgo test with args, replaying tape if it is not empty.
 func runTest(c *cli.Context, args []string, tape string) error {
 	code, err := gotest.Test(c.Context, args, gotest.Options{
-		Ensure: func(ctx context.Context) (gotest.Toolchain, error) {
-			tc, err := toolchain.Ensure(ctx)
-			if err != nil {
-				return nil, err // not a nil *Toolchain inside the interface
-			}
-			return tc, nil
-		},
+		Ensure:    ensureToolchain,
 		CacheRoot: toolchain.CacheRoot,
 		Stdout:    c.App.Writer,
 		Stderr:    c.App.ErrWriter,
@@ -189,6 +185,16 @@ func runTest(c *cli.Context, args []string, tape string) error {
 		return err
 	}
 	return exitStatus(code)
+}
+
+// ensureToolchain renders or finds the patched toolchain for gotest, swarm
+// and bisect.
+func ensureToolchain(ctx context.Context) (gotest.Toolchain, error) {
+	tc, err := toolchain.Ensure(ctx)
+	if err != nil {
+		return nil, err // not a nil *Toolchain inside the interface
+	}
+	return tc, nil
 }
 
 func execCommand() *cli.Command {
