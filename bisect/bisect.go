@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -88,6 +89,10 @@ func ParseArgs(args []string) (*Config, error) {
 	}
 	// -tape is detgo replay's: the tape names the seed and strategy.
 	rest, tape, err := gotest.ReplayArgs(rest)
+	var pathErr *fs.PathError
+	if errors.As(err, &pathErr) {
+		return nil, fmt.Errorf("-tape=%s: %v", pathErr.Path, pathErr.Err)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -98,13 +103,13 @@ func ParseArgs(args []string) (*Config, error) {
 	inv := cfg.Inv
 	switch {
 	case !inv.SeedGiven:
-		return nil, errors.New("bisect needs the failing run: -seed=N or -tape=FILE")
+		return nil, errors.New("needs the failing run: give -seed=N or -tape=FILE")
 	case inv.Seeds.Len() != 1:
 		return nil, fmt.Errorf("-seeds %s: bisect shrinks one failing run; give -seed=N", inv.Seeds)
 	case inv.Check:
-		return nil, errors.New("-check: not for bisect (every candidate run is checked against the failure instead)")
+		return nil, errors.New("-check: not for bisect (each candidate run is checked against the failure instead)")
 	case len(inv.Packages) != 1:
-		return nil, fmt.Errorf("bisect takes one package, not %d (%s)", len(inv.Packages), strings.Join(inv.Packages, " "))
+		return nil, fmt.Errorf("takes one package, not %d (%s)", len(inv.Packages), strings.Join(inv.Packages, " "))
 	}
 	return cfg, nil
 }
@@ -208,7 +213,7 @@ func (b *bisector) prepare(ctx context.Context) error {
 		return err
 	}
 	if len(pkgs) != 1 {
-		return fmt.Errorf("bisect takes one package; %s matches %d", inv.Packages[0], len(pkgs))
+		return fmt.Errorf("takes one package; %s matches %d", inv.Packages[0], len(pkgs))
 	}
 	var importPath string
 	for dir, ip := range pkgs {

@@ -88,8 +88,10 @@ func TestScripts(t *testing.T) {
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"status":     cmdStatus,
 			"cmptest":    cmdCmptest,
-			"replay":     cmdReplay("detgo: replay: "),
-			"tapereplay": cmdReplay("detgo: tape: detgo replay "),
+			"replay":     cmdReplay("detgo: replay: ", "detgo ", nil),
+			"tapereplay": cmdReplay("detgo: tape: ", "detgo replay ", nil),
+			"minreplay":  cmdReplay("detgo: bisect: minimal tape (fails on replay): ", "detgo replay ", nil),
+			"bisecttape": cmdReplay("detgo: tape: ", "detgo replay ", bisectTape),
 			"failcount":  cmdFailcount,
 			"ndistinct":  cmdNdistinct,
 			"cmpswarm":   cmdCmpswarm,
@@ -169,24 +171,25 @@ func cmdNdistinct(ts *testscript.TestScript, neg bool, args []string) {
 
 // replay file runs the replay command that detgo printed into file (the
 // text after "detgo: replay: ") and keeps its output like exec does; tapereplay
-// does the same with the "detgo: tape: detgo replay ..." line. They fail if
-// the file has no such line; use "! replay" when the replayed run is
-// expected to fail.
-func cmdReplay(prefix string) func(ts *testscript.TestScript, neg bool, args []string) {
+// does the same with the "detgo: tape: detgo replay ..." line, minreplay with
+// the minimal tape line of detgo bisect. bisecttape runs detgo bisect on the
+// run of a "detgo: tape:" line, with the tape line's flags and package, and
+// any further arguments (e.g. -o min.tape). They fail if the file has no
+// such line; use "! replay" when the replayed run is expected to fail.
+func cmdReplay(lead, command string, rewrite func(words, extra []string) []string) func(ts *testscript.TestScript, neg bool, args []string) {
 	return func(ts *testscript.TestScript, neg bool, args []string) {
-		if len(args) != 1 {
+		if len(args) < 1 || (rewrite == nil && len(args) != 1) {
 			ts.Fatalf("usage: replay file")
 		}
 		var line string
 		for _, l := range strings.Split(ts.ReadFile(args[0]), "\n") {
-			if strings.HasPrefix(l, prefix) {
-				line = strings.TrimPrefix(l, "detgo: tape: ")
-				line = strings.TrimPrefix(line, "detgo: replay: ")
+			if rest, ok := strings.CutPrefix(l, lead); ok && strings.HasPrefix(rest, command) {
+				line = rest
 				break
 			}
 		}
 		if line == "" {
-			ts.Fatalf("no %q line in %s", prefix, args[0])
+			ts.Fatalf("no %q line in %s", lead+command, args[0])
 		}
 		words, err := shellSplit(line)
 		if err != nil {
@@ -195,12 +198,24 @@ func cmdReplay(prefix string) func(ts *testscript.TestScript, neg bool, args []s
 		if len(words) == 0 || words[0] != "detgo" {
 			ts.Fatalf("replay line %q does not run detgo", line)
 		}
-		ts.Logf("replay: %s", line)
+		if rewrite != nil {
+			words = rewrite(words, args[1:])
+		}
+		ts.Logf("replay: %s", strings.Join(words, " "))
 		err = ts.Exec(words[0], words[1:]...)
 		if (err != nil) != neg {
 			ts.Fatalf("replay: unexpected result: %v", err)
 		}
 	}
+}
+
+// bisectTape turns "detgo replay -tape=F flags pkg" into "detgo bisect
+// -tape=F extra flags pkg".
+func bisectTape(words, extra []string) []string {
+	out := []string{"detgo", "bisect"}
+	out = append(out, words[2])
+	out = append(out, extra...)
+	return append(out, words[3:]...)
 }
 
 // failcount N file fails unless file reports at least N failing seeds

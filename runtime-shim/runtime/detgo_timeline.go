@@ -119,19 +119,22 @@ func detgoWriteStack(prefix string, gp *g, pc, sp, lr uintptr) {
 		var u unwinder
 		n := 0
 		for u.initAt(pc, sp, lr, gp, unwindSilentErrors); u.valid() && n < detgoStackDepth; u.next() {
-			name := funcname(u.frame.fn)
-			if detgoHasPrefix(name, "runtime.") {
-				continue
+			// Inlined calls are frames of their own, as in a traceback.
+			for iu, uf := newInlineUnwinder(u.frame.fn, u.symPC()); uf.valid() && n < detgoStackDepth; uf = iu.next(uf) {
+				name := iu.srcFunc(uf).name()
+				if detgoHasPrefix(name, "runtime.") {
+					continue
+				}
+				n++
+				file, line := iu.fileLine(uf)
+				w.str(prefix)
+				w.str(name)
+				w.byte(' ')
+				w.str(file)
+				w.byte(':')
+				w.uint(uint64(line))
+				w.byte('\n')
 			}
-			n++
-			file, line := funcline1(u.frame.fn, u.symPC(), false)
-			w.str(prefix)
-			w.str(name)
-			w.byte(' ')
-			w.str(file)
-			w.byte(':')
-			w.uint(uint64(line))
-			w.byte('\n')
 		}
 	})
 }
