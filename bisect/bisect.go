@@ -168,9 +168,10 @@ type bisector struct {
 	message  string
 	timeout  time.Duration
 
-	mu   sync.Mutex
-	runs int       // candidate runs so far
-	free []*worker // idle workers
+	mu     sync.Mutex
+	runs   int       // candidate runs so far
+	rounds int       // of Minimize
+	free   []*worker // idle workers
 }
 
 // prepare checks the package and the tape and builds the test binary.
@@ -279,32 +280,19 @@ func (b *bisector) run(ctx context.Context) error {
 	fmt.Fprintf(b.opts.Stderr, "detgo: bisect: %d decisions, %d of them not the default (%d after the test started); shrinking\n",
 		original.decisions(), allSwitches, testSwitches)
 
-	// Rounds of Minimize, each on the tape the last round's result really
-	// followed (package doc, step 4), until nothing can be removed.
 	current := original
-	for round := 1; ; round++ {
-		switches := current.Switches()
-		var mu sync.Mutex
-		followed := map[string][]byte{} // candidate → the tape its failing run recorded
-		keep, err := Minimize(ctx, len(switches), b.cfg.Workers, func(ctx context.Context, subset []int) bool {
-			r := b.candidate(ctx, current.Keep(switches, subset), true, false)
-			if r.failedSame {
-				mu.Lock()
-				followed[key(subset)] = r.tape
-				mu.Unlock()
-			}
-			return r.failedSame
-		})
+	for {
+		if current, err = b.minimize(ctx, current); err != nil {
+			return err
+		}
+		slid, err := b.slide(ctx, current)
 		if err != nil {
-			return fmt.Errorf("interrupted after %d runs", b.runs)
+			return err
 		}
-		fmt.Fprintf(b.opts.Stderr, "detgo: bisect: round %d: %d switches, %d kept (%d runs so far)\n", round, len(switches), len(keep), b.runs)
-		if len(keep) == len(switches) {
-			break // 1-minimal: Minimize tried removing each one
+		if slid == nil {
+			break
 		}
-		if current, err = ParseTape(followed[key(keep)]); err != nil {
-			return fmt.Errorf("a candidate's recorded tape: %v", err)
-		}
+		current = slid
 	}
 
 	// The minimal tape must fail on a plain replay, as the user will run it;
@@ -351,6 +339,83 @@ func (b *bisector) run(ctx context.Context) error {
 	fmt.Fprintf(w, "detgo: bisect: minimal tape (fails on replay): %s\n",
 		gotest.Replay{Flags: replay, Package: b.pkgArg, BinaryArgs: b.cfg.Inv.BinaryArgs}.TapeString(rel))
 	return nil
+}
+
+// minimize runs rounds of Minimize, each on the tape the last round's
+// result really followed (package doc, step 4), until nothing can be
+// removed, and returns that last recording.
+func (b *bisector) minimize(ctx context.Context, current *Tape) (*Tape, error) {
+	for {
+		switches := current.Switches()
+		var mu sync.Mutex
+		followed := map[string][]byte{} // candidate → the tape its failing run recorded
+		keep, err := Minimize(ctx, len(switches), b.cfg.Workers, func(ctx context.Context, subset []int) bool {
+			r := b.candidate(ctx, current.Keep(switches, subset), true, false)
+			if r.failedSame {
+				mu.Lock()
+				followed[key(subset)] = r.tape
+				mu.Unlock()
+			}
+			return r.failedSame
+		})
+		if err != nil {
+			return nil, fmt.Errorf("interrupted after %d runs", b.runs)
+		}
+		b.rounds++
+		fmt.Fprintf(b.opts.Stderr, "detgo: bisect: round %d: %d switches, %d kept (%d runs so far)\n", b.rounds, len(switches), len(keep), b.runs)
+		if len(keep) == len(switches) {
+			return current, nil // 1-minimal: Minimize tried removing each one
+		}
+		if current, err = ParseTape(followed[key(keep)]); err != nil {
+			return nil, fmt.Errorf("a candidate's recorded tape: %v", err)
+		}
+	}
+}
+
+// slideWindow is how far slide moves the later switches: up to this many
+// decisions either way, 2*slideWindow candidate runs per switch at most.
+const slideWindow = 32
+
+// slide looks for a switch of a 1-minimal tape that is needed only to keep
+// the later switches at their decision numbers (package doc, step 5): it
+// drops each switch in turn and moves the ones after it by 1, -1, 2, -2, ...
+// up to slideWindow decisions. It returns the recording of the first such
+// candidate that still fails the same way, or nil.
+func (b *bisector) slide(ctx context.Context, current *Tape) (*Tape, error) {
+	switches := current.Switches()
+	for d := range switches {
+		if d == len(switches)-1 {
+			break // nothing after it to move; Minimize tried dropping it
+		}
+		var candidates []*Tape
+		var deltas []int
+		for step := 1; step <= slideWindow; step++ {
+			for _, delta := range []int{step, -step} {
+				if c, ok := current.Slid(switches, d, delta); ok {
+					candidates, deltas = append(candidates, c), append(deltas, delta)
+				}
+			}
+		}
+		recorded := make([][]byte, len(candidates))
+		i := firstTrue(ctx, len(candidates), b.cfg.Workers, func(ctx context.Context, i int) bool {
+			r := b.candidate(ctx, candidates[i], true, false)
+			recorded[i] = r.tape
+			return r.failedSame
+		})
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("interrupted after %d runs", b.runs)
+		}
+		if i >= 0 {
+			fmt.Fprintf(b.opts.Stderr, "detgo: bisect: switch %d is not needed once the %d after it move by %+d decisions (%d runs so far)\n",
+				d+1, len(switches)-d-1, deltas[i], b.runs)
+			t, err := ParseTape(recorded[i])
+			if err != nil {
+				return nil, fmt.Errorf("a candidate's recorded tape: %v", err)
+			}
+			return t, nil
+		}
+	}
+	return nil, nil
 }
 
 // decisions counts the tape's scheduling decisions.

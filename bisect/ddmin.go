@@ -44,27 +44,43 @@
 //     removing any single remaining switch makes the failure disappear (the
 //     result is 1-minimal), and the recording replays exactly, without
 //     DETGO_TAPE_FORCE.
-//  5. The minimal run is replayed once more with the detailed decision log
+//  5. Switches are placed by decision number, so a switch can look needed
+//     only because dropping it moves the later ones off their marks (a pick
+//     that changes which goroutine runs first changes how many decisions
+//     come before the critical yield). Slide drops each switch in turn and
+//     moves the ones after it by 1, -1, 2, -2, ... decisions (up to
+//     slideWindow); a candidate that still fails starts step 4 again.
+//  6. The minimal run is replayed once more with the detailed decision log
 //     (DETGO_TRACE_DETAIL=1) to describe each remaining switch.
 //
 // # Reading the report
 //
-//	detgo: bisect: 23 non-default decisions in the failing run (11 after the test started); 1 critical, found in 14 runs (1.2s)
-//	switch 1 of 1 (decision 70, step 8, virtual time 0s):
+//	$ detgo bisect -seed=5 -sched=pct:3 ./examples/bank
+//	detgo: bisect: TestDeposits seed=5 sched=pct:3: 1 of 17 non-default decisions are critical (22 runs, 74ms)
+//	    bank_test.go:20: balance after deposits of 100, 250 and 400 = 500, want 750
+//	switch 1 of 1 (decision 77, step 11, virtual time 0s):
 //	    goroutine 7 gives way at Mutex.Unlock
-//	        example.com/bank.(*Account).Balance bank.go:29
-//	        example.com/bank.(*Account).Deposit bank.go:44
-//	    goroutine 8 runs: ...
-//	detgo: bisect: minimal tape: detgo replay -tape=bank.min.tape ./bank
+//	        github.com/detgo/detgo/examples/bank.(*Account).Balance.deferwrap1 bank.go:29
+//	        github.com/detgo/detgo/examples/bank.(*Account).Balance bank.go:30
+//	        github.com/detgo/detgo/examples/bank.(*Account).Deposit bank.go:44
+//	        github.com/detgo/detgo/examples/bank.TestDeposits.func1 bank_test.go:15
+//	    goroutine 8 runs next, the longest waiting of 3 runnable, from
+//	        github.com/detgo/detgo/examples/bank.TestDeposits.func1 bank_test.go:13
+//	detgo: bisect: minimal tape (fails on replay): detgo replay -tape=TestDeposits.min.tape -run '^TestDeposits$' ./examples/bank
 //
 // A critical switch is one the failure needs: without it (everything else
 // the same, everything not listed at its default) the test passes. Read
 // each as "had goroutine A not been switched away from here, in favour of
-// goroutine B, the test would have passed". The stacks say where: for the
-// goroutine that gives way, the line it stopped at; for the goroutine that
-// runs instead, where it resumes. The minimal tape replays the failure
-// with only these switches: 'detgo replay -tape=FILE' with the printed
-// flags, and -timeline to see it.
+// goroutine B, the test would have passed". Here: goroutine 7 read the
+// balance (Deposit, bank.go:44) and gave way at the Unlock deferred in
+// Balance, before writing it back; goroutine 8 ran its whole deposit, and
+// 7 then wrote back a stale balance. A switch is either a yield that gave
+// way (the stack is where the goroutine stopped) or a pick of another
+// goroutine than the one that waited longest, after the running one
+// blocked (the report then gives the wait reason). The goroutine that runs
+// instead is shown with the stack it resumes from. The minimal tape
+// replays the failure with only these switches: run the printed 'detgo
+// replay' line, and add -timeline=FILE to see it in ui.perfetto.dev.
 package bisect
 
 import (
@@ -126,34 +142,44 @@ func Minimize(ctx context.Context, n, workers int, fails func(ctx context.Contex
 type minimizer struct {
 	fails   func(ctx context.Context, subset []int) bool
 	workers int
+	mu      sync.Mutex
 	seen    map[string]bool // subsets asked (and their answers)
 }
 
 // try asks fails about the candidates, workers at a time, and returns the
-// index of the first that fails, or -1.
+// index of the first that fails, or -1. Answers are remembered.
 func (m *minimizer) try(ctx context.Context, candidates [][]int) int {
-	for start := 0; start < len(candidates) && ctx.Err() == nil; start += m.workers {
-		batch := candidates[start:min(start+m.workers, len(candidates))]
-		results := make([]bool, len(batch))
+	return firstTrue(ctx, len(candidates), m.workers, func(ctx context.Context, i int) bool {
+		k := key(candidates[i])
+		m.mu.Lock()
+		failed, ok := m.seen[k]
+		m.mu.Unlock()
+		if !ok {
+			failed = m.fails(ctx, candidates[i])
+			m.mu.Lock()
+			m.seen[k] = failed
+			m.mu.Unlock()
+		}
+		return failed
+	})
+}
+
+// firstTrue asks test about 0..n-1, workers at a time, in order, and
+// returns the first i for which it is true, or -1. The answer does not
+// depend on workers: a batch is finished before the next starts, and the
+// lowest true index in it wins.
+func firstTrue(ctx context.Context, n, workers int, test func(ctx context.Context, i int) bool) int {
+	for start := 0; start < n && ctx.Err() == nil; start += workers {
+		results := make([]bool, min(workers, n-start))
 		var wg sync.WaitGroup
-		for i, c := range batch {
-			k := key(c)
-			if failed, ok := m.seen[k]; ok {
-				results[i] = failed
-				continue
-			}
+		for i := range results {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				results[i] = m.fails(ctx, c)
+				results[i] = test(ctx, start+i)
 			}()
 		}
 		wg.Wait()
-		for i, c := range batch {
-			if _, ok := m.seen[key(c)]; !ok {
-				m.seen[key(c)] = results[i]
-			}
-		}
 		if ctx.Err() != nil {
 			return -1
 		}

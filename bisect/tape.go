@@ -10,6 +10,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // Record kinds, as the tape writes their first uvarint.
@@ -185,4 +186,40 @@ func (t *Tape) Decision(i int) uint64 {
 		}
 	}
 	return n
+}
+
+// defaulted returns r as the default decision of its kind.
+func (r Record) defaulted() Record {
+	if r.Pick {
+		r.K = 0
+	} else if r.Head == recordGaveWay {
+		r.Head = recordStay
+	}
+	return r
+}
+
+// Slid returns the candidate that drops switch d (an index into switches)
+// and moves every switch after it by delta records, keeping the switches
+// before it in place: removing a switch moves the decisions after it, so
+// the later switches may be needed at other decision numbers. It reports
+// false if a moved switch would leave the tape, land on a test start, or
+// not stay after the switches before it.
+func (t *Tape) Slid(switches []int, d, delta int) (*Tape, bool) {
+	out := &Tape{Header: t.Header, Records: slices.Clone(t.Records)}
+	for _, at := range switches[d:] {
+		out.Records[at] = out.Records[at].defaulted()
+	}
+	floor := -1
+	if d > 0 {
+		floor = switches[d-1]
+	}
+	for _, at := range switches[d+1:] {
+		to := at + delta
+		if to <= floor || to >= len(out.Records) || !out.Records[to].IsDecision() {
+			return nil, false
+		}
+		out.Records[to] = t.Records[at]
+		floor = to
+	}
+	return out, true
 }
