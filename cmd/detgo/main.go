@@ -151,7 +151,9 @@ func replayCommand() *cli.Command {
 			"makes the same decisions as when the tape was recorded, replay follows it;\n" +
 			"after a code change it says at which decision the run left the tape and\n" +
 			"continues from the tape's seed. detgo test prints a tape command for every\n" +
-			"failing seed. With -seed, detgo replay is detgo test.",
+			"failing seed, detgo bisect one for the minimal tape of a failure. With -seed,\n" +
+			"detgo replay is detgo test. -timeline=FILE draws the replayed run as a\n" +
+			"Perfetto trace (see 'detgo help test').",
 		SkipFlagParsing: true,
 		Action: func(c *cli.Context) error {
 			args, tape, err := gotest.ReplayArgs(c.Args().Slice())

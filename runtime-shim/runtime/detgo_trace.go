@@ -11,6 +11,7 @@
 // "at" names the goroutine's innermost frame outside the runtime and the
 // sync packages: where it stopped (pick) or where it gives way (yield).
 // Comparing the logs of two runs names the first decision that differs.
+// DETGO_TRACE_DETAIL=1 adds stacks and more (detgo_timeline.go).
 // Like the report, the log is written with raw system calls from a fixed
 // buffer, and only the P owner writes it.
 
