@@ -31,6 +31,7 @@
 package timeline
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -150,12 +151,22 @@ func Write(w io.Writer, events []decisionlog.Event, run Run) error {
 		out = append(out, event{Name: spanName(e), Cat: "run", Ph: "X",
 			Ts: ts[i], Dur: &dur, Pid: pid, Tid: e.Goroutine, Args: args})
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", " ")
-	return enc.Encode(struct {
-		TraceEvents     []event `json:"traceEvents"`
-		DisplayTimeUnit string  `json:"displayTimeUnit"`
-	}{out, "ns"})
+	// One event per line: compact for long runs, yet diffable.
+	bw := bufio.NewWriter(w)
+	bw.WriteString(`{"displayTimeUnit":"ns","traceEvents":[`)
+	for i, e := range out {
+		if i > 0 {
+			bw.WriteByte(',')
+		}
+		b, err := json.Marshal(e)
+		if err != nil {
+			return err
+		}
+		bw.WriteString("\n")
+		bw.Write(b)
+	}
+	bw.WriteString("\n]}\n")
+	return bw.Flush()
 }
 
 // trackName names a goroutine's track after the function it runs (the
