@@ -584,41 +584,36 @@ func describeSwitches(w io.Writer, tape *Tape, switches []int, events []decision
 			byDecision[e.Decision] = i
 		}
 	}
-	n := 0
+	// A pick right after a yield that gave way is part of that switch: it
+	// chose who runs instead.
+	var heads []int
 	for j, at := range switches {
-		// A pick right after a yield that gave way belongs to that switch.
 		if j > 0 && switches[j-1] == at-1 && !tape.Records[at-1].Pick && tape.Records[at].Pick {
 			continue
 		}
-		n++
+		heads = append(heads, at)
 	}
-	k := 0
-	for j, at := range switches {
-		if j > 0 && switches[j-1] == at-1 && !tape.Records[at-1].Pick && tape.Records[at].Pick {
-			continue
-		}
-		k++
+	for k, at := range heads {
 		d := tape.Decision(at)
 		i, ok := byDecision[d]
 		if !ok {
-			fmt.Fprintf(w, "switch %d of %d (decision %d): not in the decision log\n", k, n, d)
+			fmt.Fprintf(w, "switch %d of %d (decision %d): not in the decision log\n", k+1, len(heads), d)
 			continue
 		}
 		e := events[i]
-		fmt.Fprintf(w, "switch %d of %d (decision %d, step %d, virtual time %v):\n", k, n, d, e.Step, time.Duration(e.VNow))
-		pick := e
+		fmt.Fprintf(w, "switch %d of %d (decision %d, step %d, virtual time %v):\n", k+1, len(heads), d, e.Step, time.Duration(e.VNow))
+		pick, chosen := e, tape.Records[at] // the pick that chose who runs instead
 		if !e.Pick {
 			fmt.Fprintf(w, "    goroutine %d gives way at %s\n", e.Goroutine, decisionlog.YieldKind(e.N))
 			writeStack(w, e.Stack)
-			// The goroutine that runs instead is the next pick.
-			pick = decisionlog.Event{}
-			for _, next := range events[i+1:] {
-				if next.Pick {
-					pick = next
-					break
-				}
+			pick, chosen = decisionlog.Event{}, Record{}
+			if i+1 < len(events) && events[i+1].Pick {
+				pick = events[i+1]
 			}
-		} else if s := pick.Stopped; s != nil {
+			if at+1 < len(tape.Records) {
+				chosen = tape.Records[at+1]
+			}
+		} else if s := e.Stopped; s != nil {
 			state := s.State
 			if s.Reason != "" {
 				state += " (" + s.Reason + ")"
@@ -626,14 +621,14 @@ func describeSwitches(w io.Writer, tape *Tape, switches []int, events []decision
 			fmt.Fprintf(w, "    goroutine %d stopped: %s\n", s.Goroutine, state)
 			writeStack(w, s.Stack)
 		}
-		if pick.Decision == 0 {
+		if !pick.Pick {
 			continue
 		}
-		how := "runs next, the longest waiting of"
-		if r := tape.Records[at]; r.Pick || (at+1 < len(tape.Records) && tape.Records[at+1].Pick && tape.Records[at+1].K != 0) {
-			how = "runs instead of the longest waiting of"
+		if chosen.Pick && chosen.K != 0 {
+			fmt.Fprintf(w, "    goroutine %d runs instead of the one that waited longest (%d runnable), from\n", pick.Goroutine, pick.N)
+		} else {
+			fmt.Fprintf(w, "    goroutine %d runs next, the one that waited longest (%d runnable), from\n", pick.Goroutine, pick.N)
 		}
-		fmt.Fprintf(w, "    goroutine %d %s %d runnable, from\n", pick.Goroutine, how, pick.N)
 		writeStack(w, pick.Stack)
 	}
 }

@@ -64,7 +64,7 @@
 //	        github.com/detgo/detgo/examples/bank.(*Account).Balance bank.go:30
 //	        github.com/detgo/detgo/examples/bank.(*Account).Deposit bank.go:44
 //	        github.com/detgo/detgo/examples/bank.TestDeposits.func1 bank_test.go:15
-//	    goroutine 8 runs next, the longest waiting of 3 runnable, from
+//	    goroutine 8 runs next, the one that waited longest (3 runnable), from
 //	        github.com/detgo/detgo/examples/bank.TestDeposits.func1 bank_test.go:13
 //	detgo: bisect: minimal tape (fails on replay): detgo replay -tape=TestDeposits.min.tape -run '^TestDeposits$' ./examples/bank
 //

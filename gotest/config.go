@@ -15,15 +15,17 @@ type RunConfig struct {
 	Seeds       string            `json:"seeds"` // a -seeds spec (canonical, so never huge)
 	Sched       string            `json:"sched"`
 	Check       bool              `json:"check"`
-	Timeline    string            `json:"timeline,omitempty"` // write the run's timeline here (absolute)
-	Timeout     time.Duration     `json:"timeout"`            // per run; 0 means none
-	Cwd         string            `json:"cwd"`                // where the user ran detgo; replay lines are relative to it
-	CacheRoot   string            `json:"cache_root"`         // runs live in <CacheRoot>/run/
-	ReplayFlags []string          `json:"replay_flags"`       // go test flags a replay line with -run repeats
-	FullFlags   []string          `json:"full_flags"`         // go test flags a replay line without -run repeats
+	Timeout     time.Duration     `json:"timeout"`      // per run; 0 means none
+	Cwd         string            `json:"cwd"`          // where the user ran detgo; replay lines are relative to it
+	CacheRoot   string            `json:"cache_root"`   // runs live in <CacheRoot>/run/
+	ReplayFlags []string          `json:"replay_flags"` // go test flags a replay line with -run repeats
+	FullFlags   []string          `json:"full_flags"`   // go test flags a replay line without -run repeats
 	BinaryArgs  []string          `json:"binary_args,omitempty"`
 	Tape        string            `json:"tape,omitempty"` // a decision tape to replay (detgo replay -tape)
 	Packages    map[string]string `json:"packages"`       // package directory → import path
+
+	// -timeline: draw the run here (an absolute path).
+	Timeline string `json:"timeline,omitempty"`
 }
 
 // EnvRun names the environment variable holding the RunConfig file's path.

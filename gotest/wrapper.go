@@ -93,14 +93,14 @@ func Exec(ctx context.Context, args []string, opts ExecOptions) (int, error) {
 
 	sum := sha256.Sum256([]byte(opts.Dir))
 	w := &wrapper{
-		cfg:        cfg,
-		out:        opts.Stdout,
-		runDir:     filepath.Join(cfg.CacheRoot, "run", hex.EncodeToString(sum[:])[:12]),
-		given:      args[1:],
-		args:       binaryArgs(args[1:]),
-		pkg:        PackageArg(opts.Dir, cfg.Cwd, cfg.Packages[opts.Dir]),
-		importPath: cfg.Packages[opts.Dir],
+		cfg:    cfg,
+		out:    opts.Stdout,
+		runDir: filepath.Join(cfg.CacheRoot, "run", hex.EncodeToString(sum[:])[:12]),
+		given:  args[1:],
+		args:   binaryArgs(args[1:]),
+		pkg:    PackageArg(opts.Dir, cfg.Cwd, cfg.Packages[opts.Dir]),
 	}
+	w.importPath = cfg.Packages[opts.Dir]
 	w.env = runEnv(opts.Environ, w.tmpDir(), cfg.Sched, w.reportPath())
 	// Every run records its decision tape (recording does not change the
 	// run); a failing seed's tape is kept (saveTape).
@@ -170,15 +170,16 @@ func binaryArgs(args []string) []string {
 }
 
 type wrapper struct {
-	cfg        *RunConfig
-	out        io.Writer
-	runDir     string
-	binary     string   // the stable copy of the test binary
-	given      []string // the arguments go test gave it
-	args       []string // the arguments it runs with
-	env        []string // its environment, less DETGO_SEED
-	pkg        string   // the package as a replay line names it
-	importPath string
+	cfg    *RunConfig
+	out    io.Writer
+	runDir string
+	binary string   // the stable copy of the test binary
+	given  []string // the arguments go test gave it
+	args   []string // the arguments it runs with
+	env    []string // its environment, less DETGO_SEED
+	pkg    string   // the package as a replay line names it
+
+	importPath string // the package's, for the timeline's title
 
 	// Whether any run had a real scheduling choice, to notice when seeds
 	// change nothing (tests that never have two goroutines runnable at once).
@@ -188,9 +189,11 @@ type wrapper struct {
 	traceEnv []string // DETGO_TRACE* for the runs that explain a -check divergence
 }
 
-func (w *wrapper) tmpDir() string      { return filepath.Join(w.runDir, "tmp") }
-func (w *wrapper) reportPath() string  { return filepath.Join(w.runDir, "report") }
-func (w *wrapper) tapePath() string    { return filepath.Join(w.runDir, "tape") }
+func (w *wrapper) tmpDir() string     { return filepath.Join(w.runDir, "tmp") }
+func (w *wrapper) reportPath() string { return filepath.Join(w.runDir, "report") }
+func (w *wrapper) tapePath() string   { return filepath.Join(w.runDir, "tape") }
+
+// timelineLog is where the runtime writes the decision log a timeline is drawn from.
 func (w *wrapper) timelineLog() string { return filepath.Join(w.runDir, "timeline.log") }
 
 // writeTimeline turns the decision log of the run of seed into the timeline

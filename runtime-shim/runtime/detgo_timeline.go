@@ -6,18 +6,22 @@
 // draws as a Perfetto trace and detgo bisect quotes in its report:
 //
 //	step 9 vnow 0 pick goroutine 8 of 3 at example.com/bank.TestDeposits.func1 /src/bank_test.go:13
-//		decision 57                           the decision's number, as in the tape (test starts not counted)
-//		stopped goroutine 7 waiting sync.Mutex.Lock at example.com/bank.(*Account).Set /src/bank.go:35
-//		stopped at example.com/bank.(*Account).Set /src/bank.go:35      (its stack, innermost first)
+//		decision 71
+//		stopped goroutine 7 waiting sync.Mutex.Lock
+//		stopped at example.com/bank.(*Account).Set /src/bank.go:35
 //		stopped at example.com/bank.(*Account).Deposit /src/bank.go:45
-//		created by goroutine 6 at example.com/bank.TestDeposits /src/bank_test.go:13   (a goroutine's first pick)
-//		stack example.com/bank.TestDeposits.func1 /src/bank_test.go:13 (where the picked goroutine resumes)
+//		created by goroutine 6 at example.com/bank.TestDeposits /src/bank_test.go:13
+//		stack example.com/bank.TestDeposits.func1 /src/bank_test.go:13
 //
-// "stopped" is the goroutine picked before this one (the previous running
-// goroutine), with its state now: waiting (and why, the runtime's wait
-// reason), runnable (it gave way or was preempted) or exited. A yield line
-// is followed by its decision number and the stack of the goroutine that
-// gives way.
+// "decision" is the decision's number as the tape counts them (from 1; test
+// starts are not decisions). "stopped" is the goroutine picked before this
+// one (the previous running goroutine) with its state now: waiting (and
+// why: the runtime's wait reason), runnable (it gave way or was preempted)
+// or exited; then, unless it exited, its stack, innermost frame first.
+// "created by" comes with a goroutine's first pick: its parent and the go
+// statement. "stack" is the picked goroutine's stack, where it resumes.
+// A yield line is followed by its decision number and the stack of the
+// goroutine that gives way.
 //
 // Stacks leave out the runtime's own frames. Like the rest of the log, the
 // lines are written by the P owner from fixed buffers, with no allocation
@@ -32,7 +36,7 @@ import "internal/runtime/sys"
 
 var detgoDetail struct {
 	on       bool
-	prev     guintptr // the goroutine picked last
+	prev     guintptr // the goroutine picked last (gs are never freed, only reused)
 	prevGoid uint64   // its goid then: a g that exited may have been reused
 }
 
