@@ -24,9 +24,12 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/rogpeppe/go-internal/lockedfile"
+
 	"github.com/detgo/detgo/decisionlog"
 	"github.com/detgo/detgo/gotest"
 	"github.com/detgo/detgo/swarm"
+	"github.com/detgo/detgo/timeline"
 )
 
 // Options are the surroundings of detgo bisect. Zero values mean the
@@ -141,10 +144,10 @@ func Run(ctx context.Context, args []string, opts Options) (int, error) {
 		}
 	}
 	b := &bisector{cfg: cfg, opts: opts}
+	defer b.cleanUp()
 	if err := b.prepare(ctx); err != nil {
 		return 2, fmt.Errorf("bisect: %w", err)
 	}
-	defer gotest.RemoveAll(b.dir)
 	if err := b.run(ctx); err != nil {
 		return 2, fmt.Errorf("bisect: %w", err)
 	}
@@ -155,9 +158,11 @@ type bisector struct {
 	cfg      *Config
 	opts     Options
 	dir      string // <cache>/bisect/<id>: the test binary and the workers' files
+	unlock   func() // releases dir's lock
 	binary   string
 	pkgDir   string
 	pkgArg   string // the package as a replay line names it
+	pkgPath  string // its import path
 	env      []string
 	seed     uint64
 	sched    string
@@ -172,6 +177,15 @@ type bisector struct {
 	runs   int       // candidate runs so far
 	rounds int       // of Minimize
 	free   []*worker // idle workers
+}
+
+// cleanUp removes the bisect's files (the test binary is large) and lets
+// the next bisect of the package go ahead.
+func (b *bisector) cleanUp() {
+	if b.unlock != nil {
+		gotest.RemoveAll(b.dir)
+		b.unlock()
+	}
 }
 
 // prepare checks the package and the tape and builds the test binary.
@@ -216,13 +230,21 @@ func (b *bisector) prepare(ctx context.Context) error {
 	if len(pkgs) != 1 {
 		return fmt.Errorf("takes one package; %s matches %d", inv.Packages[0], len(pkgs))
 	}
-	var importPath string
 	for dir, ip := range pkgs {
-		b.pkgDir, importPath = dir, ip
+		b.pkgDir, b.pkgPath = dir, ip
 	}
+	importPath := b.pkgPath
 	b.pkgArg = gotest.PackageArg(b.pkgDir, b.opts.Dir, importPath)
+	// One bisect at a time per package: a second waits for the first
+	// rather than share its directory.
 	sum := sha256.Sum256([]byte(b.pkgDir))
 	b.dir = filepath.Join(root, "bisect", hex.EncodeToString(sum[:6]))
+	if err := os.MkdirAll(filepath.Dir(b.dir), 0o755); err != nil {
+		return err
+	}
+	if b.unlock, err = lockedfile.MutexAt(b.dir + ".lock").Lock(); err != nil {
+		return err
+	}
 	if err := gotest.RemoveAll(b.dir); err != nil {
 		return err
 	}
@@ -320,6 +342,11 @@ func (b *bisector) run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("the minimal run's decision log: %v", err)
 	}
+	if path := b.cfg.Inv.Timeline; path != "" {
+		if err := b.writeTimeline(path, events, final.report); err != nil {
+			return err
+		}
+	}
 	switches := current.Switches()
 	w := b.opts.Stdout
 	fmt.Fprintf(w, "detgo: bisect: %s seed=%d sched=%s: %d of %d non-default decisions are critical (%d runs, %v)\n",
@@ -416,6 +443,23 @@ func (b *bisector) slide(ctx context.Context, current *Tape) (*Tape, error) {
 		}
 	}
 	return nil, nil
+}
+
+// writeTimeline draws the minimal run (-timeline) at path.
+func (b *bisector) writeTimeline(path string, events []decisionlog.Event, r gotest.Report) error {
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(b.opts.Dir, path)
+	}
+	var buf bytes.Buffer
+	title := fmt.Sprintf("%s %s seed=%d sched=%s, minimal schedule", b.pkgPath, b.test, b.seed, b.sched)
+	if err := timeline.Write(&buf, events, timeline.Run{Title: title, EndNow: r.VNow}); err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(b.opts.Stderr, "detgo: bisect: timeline of the minimal run: %s (open it in ui.perfetto.dev)\n", path)
+	return nil
 }
 
 // decisions counts the tape's scheduling decisions.

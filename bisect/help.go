@@ -45,6 +45,9 @@ Flags:
 	    Where the minimal tape goes; default <Test>.min.tape in the current
 	    directory.
 
+	-timeline FILE
+	    Draw the minimal run as a Perfetto trace (see 'detgo help test').
+
 	-workers N
 	    Candidate runs at once (default 2).
 
