@@ -1,5 +1,7 @@
 package bisect
 
+// This file is the text of 'detgo help bisect'.
+
 import "github.com/detgo/detgo/gotest"
 
 // ErrHelp is returned for -h, -help and --help.

@@ -83,15 +83,14 @@ func Write(w io.Writer, events []decisionlog.Event, run Run) error {
 
 	// Display times: virtual time, each decision at least 1 ns after the last.
 	ts := make([]micros, len(events))
-	var last micros
+	end := micros(run.EndNow)
 	for i, e := range events {
-		t := max(micros(e.VNow), last+1)
-		if i == 0 {
-			t = micros(e.VNow)
+		ts[i] = micros(e.VNow)
+		if i > 0 {
+			ts[i] = max(ts[i], ts[i-1]+1)
 		}
-		ts[i], last = t, t
+		end = max(end, ts[i]+1)
 	}
-	end := max(micros(run.EndNow), last+1)
 
 	named := map[uint64]bool{}
 	for i, e := range events {

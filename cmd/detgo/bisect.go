@@ -1,5 +1,7 @@
 package main
 
+// detgo bisect: the command layer over package bisect, which does the work.
+
 import (
 	"errors"
 	"fmt"
