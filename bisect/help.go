@@ -23,11 +23,13 @@ gives way, and when the scheduler must choose, it picks one of the runnable
 goroutines. The default decision is to stay, and to pick the goroutine that
 has waited longest; a run of defaults switches goroutines only where one
 blocks or ends. The other decisions are switches. bisect records the
-failing run's tape, then searches (ddmin) for the smallest set of its
-switches that, with every other decision at its default, still fails the
-same way (same test, same message up to numbers, same panic frames), until
-removing any one of them makes the test pass. Candidate runs replay edited
-tapes with DETGO_TAPE_FORCE=1, two at a time.
+failing run's tape, then shrinks (ddmin) the set of its switches that,
+with every other decision at its default, still fails the same way (same
+test, same message up to numbers, same panic frames), until removing any
+one of them makes the test pass. Candidate runs replay edited tapes with
+DETGO_TAPE_FORCE=1, two at a time. Switches are placed by decision number;
+when dropping one moves the later ones off their marks, bisect also tries
+them up to 32 decisions earlier or later.
 
 Flags:
 
