@@ -323,6 +323,8 @@ func (b *bisector) run(ctx context.Context) error {
 	switch {
 	case final.err != nil:
 		return final.err
+	case !final.failedSame && final.report.Nondet > 0:
+		return fmt.Errorf("the minimal tape did not fail on replay: the run had %d switches placed by real time (watchdog), which no tape can replay", final.report.Nondet)
 	case !final.failedSame:
 		return fmt.Errorf("the minimal tape did not fail on replay (exit status %d); this is a detgo bug: please report it", final.exit)
 	case final.report.TapeDiverged != 0:
@@ -352,6 +354,9 @@ func (b *bisector) run(ctx context.Context) error {
 	fmt.Fprintf(w, "detgo: bisect: %s seed=%d sched=%s: %d of %d non-default decisions are critical (%d runs, %v)\n",
 		b.test, b.seed, b.sched, len(switches), allSwitches, b.runs, time.Since(start).Round(time.Millisecond))
 	fmt.Fprintf(w, "    %s\n", b.message)
+	if len(switches) == 0 {
+		fmt.Fprintf(w, "no switch is needed: the test fails with every decision after it started at the default, so the failure does not depend on how its goroutines interleave\n")
+	}
 	describeSwitches(w, current, switches, events)
 	rel := out
 	if r, err := filepath.Rel(b.opts.Dir, out); err == nil && !strings.HasPrefix(r, "..") {
@@ -495,6 +500,9 @@ func (b *bisector) failingRun(ctx context.Context) (outcome, error) {
 		return r, fmt.Errorf("%s: the run left no detgo report: %v", what, r.reportErr)
 	}
 	b.sig, b.test, b.message = swarm.FailureSignature(r.output)
+	if r.report.Nondet > 0 {
+		fmt.Fprintf(b.opts.Stderr, "detgo: bisect: note: %d switches of the failing run were placed by real time (a goroutine that reached no yield point was stopped by the watchdog); its candidates may not replay exactly\n", r.report.Nondet)
+	}
 	if b.sched == gotest.DefaultSched && r.report.Sched != "" {
 		b.sched = r.report.Sched // what the portfolio chose
 	}
