@@ -20,6 +20,8 @@
 // and a timer is due, or when one polls the clock), so many decisions share
 // one instant; to keep them apart and in order, each decision is drawn at
 // least 1 ns after the one before: ts = max(virtual time, previous ts + 1 ns).
+// A goroutine that blocks just before the clock jumps is drawn stopping
+// then, not when the next goroutine wakes.
 // The drawing therefore runs ahead of virtual time by at most 1 ns per
 // decision; every event's args carry the exact virtual time (vnow_ns) and
 // step.
@@ -35,6 +37,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -91,6 +94,16 @@ func Write(w io.Writer, events []decisionlog.Event, run Run) error {
 		}
 		end = max(end, ts[i]+1)
 	}
+	// When the goroutine before pick j stopped: at the pick, unless the
+	// clock jumped in between and it had blocked or exited; then it stopped
+	// before the jump (virtual time does not move while a goroutine runs)
+	// and nothing ran until the timer that woke the next one.
+	stopped := slices.Clone(ts)
+	for j := 1; j < len(events); j++ {
+		if s := events[j].Stopped; s != nil && s.State != "runnable" && events[j].VNow > events[j-1].VNow {
+			stopped[j] = ts[j-1] + 1
+		}
+	}
 
 	named := map[uint64]bool{}
 	for i, e := range events {
@@ -100,11 +113,11 @@ func Write(w io.Writer, events []decisionlog.Event, run Run) error {
 			meta("thread_name", e.Goroutine, args)
 			meta("thread_sort_index", e.Goroutine, map[string]any{"sort_index": e.Goroutine})
 		}
-		common := func() map[string]any {
+		common := func(e decisionlog.Event) map[string]any {
 			return map[string]any{"step": e.Step, "vnow_ns": e.VNow, "vnow": time.Duration(e.VNow).String()}
 		}
 		if !e.Pick {
-			args := common()
+			args := common(e)
 			args["at"] = e.At.String()
 			args["stack"] = stackLines(e.Stack)
 			out = append(out, event{Name: "gives way at " + decisionlog.YieldKind(e.N), Cat: "yield", Ph: "i", Scope: "t",
@@ -122,23 +135,26 @@ func Write(w io.Writer, events []decisionlog.Event, run Run) error {
 			case "exited":
 				name = "exits"
 			}
-			args := common()
+			args := common(e)
+			if stopped[i] != ts[i] { // before the clock jumped
+				args = common(events[i-1])
+			}
 			if len(s.Stack) > 0 {
 				args["stack"] = stackLines(s.Stack)
 			}
 			out = append(out, event{Name: name, Cat: "stop", Ph: "i", Scope: "t",
-				Ts: ts[i], Pid: pid, Tid: s.Goroutine, Args: args})
+				Ts: stopped[i], Pid: pid, Tid: s.Goroutine, Args: args})
 		}
-		// The span it runs: until the next pick.
+		// The span it runs: until it stops, which the next pick says.
 		until := end
 		for j := i + 1; j < len(events); j++ {
 			if events[j].Pick {
-				until = ts[j]
+				until = stopped[j]
 				break
 			}
 		}
 		dur := until - ts[i]
-		args := common()
+		args := common(e)
 		args["resumes at"] = e.At.String()
 		args["runnable goroutines"] = e.N
 		if len(e.Stack) > 0 {

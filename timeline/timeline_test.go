@@ -86,12 +86,13 @@ func TestWrite(t *testing.T) {
 		got = append(got, d)
 	}
 	// Virtual time stands still for the first steps: 1 ns (0.001 µs) apart.
-	// Then the clock jumps to 2 ms, and the last span lasts to the end (3 ms).
+	// Goroutine 8 blocks, nothing runs until the clock jumps to 2 ms, and
+	// the last span lasts to the end of the run (3 ms).
 	want := []drawn{
 		{"X", 7, "bank.TestDeposits.func1", 0, 0.002},
 		{"i", 7, "gives way at Mutex.Unlock", 0.001, 0},
-		{"X", 8, "bank.TestDeposits.func1", 0.002, 1999.998},
-		{"i", 8, "blocks: sync.Mutex.Lock", 2000, 0},
+		{"X", 8, "bank.TestDeposits.func1", 0.002, 0.001},
+		{"i", 8, "blocks: sync.Mutex.Lock", 0.003, 0},
 		{"X", 7, "bank.(*Account).Balance", 2000, 1000},
 	}
 	if len(got) != len(want) {
