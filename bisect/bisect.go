@@ -484,7 +484,7 @@ func (t *Tape) decisions() int {
 func (b *bisector) failingRun(ctx context.Context) (outcome, error) {
 	inv := b.cfg.Inv
 	b.args = inv.RunArgs()
-	r := b.runOnce(ctx, b.args, b.cfg.Tape, false, false)
+	r := b.runOnce(ctx, b.args, b.cfg.Tape)
 	what := fmt.Sprintf("seed=%d", b.seed)
 	if b.cfg.Tape != "" {
 		what = "the tape " + b.cfg.Tape
@@ -508,7 +508,7 @@ func (b *bisector) failingRun(ctx context.Context) (outcome, error) {
 	}
 	if b.cfg.Tape == "" && b.test != "" && len(gotest.FailingTests(r.output)) == 1 {
 		narrowed := inv.NarrowedRunArgs([]string{b.test})
-		if n := b.runOnce(ctx, narrowed, "", false, false); n.err == nil && b.same(n) {
+		if n := b.runOnce(ctx, narrowed, ""); n.err == nil && b.same(n) {
 			b.args, b.narrowed = narrowed, true
 			return n, nil
 		}
@@ -535,8 +535,9 @@ type outcome struct {
 	failedSame bool   // the run failed with the failure's signature
 }
 
-// candidate runs tape (forced: DETGO_TAPE_FORCE=1) and says whether it
-// fails the same way.
+// candidate runs tape, with DETGO_TAPE_FORCE=1 if force (a candidate of
+// the search) or as a plain replay (the check of the minimal tape), and
+// says whether it fails the same way.
 func (b *bisector) candidate(ctx context.Context, tape *Tape, force, withLog bool) outcome {
 	w := b.takeWorker()
 	defer b.putWorker(w)
@@ -558,12 +559,16 @@ func (b *bisector) same(r outcome) bool {
 	return sig == b.sig
 }
 
-func (b *bisector) runOnce(ctx context.Context, args []string, tape string, force, withLog bool) outcome {
+// runOnce runs the test binary with args, replaying the tape at path if
+// it is not empty.
+func (b *bisector) runOnce(ctx context.Context, args []string, tape string) outcome {
 	w := b.takeWorker()
 	defer b.putWorker(w)
-	return b.runIn(ctx, w, args, tape, force, withLog)
+	return b.runIn(ctx, w, args, tape, false, false)
 }
 
+// takeWorker takes an idle worker for one run, and counts the run; there
+// are as many workers as runs at once.
 func (b *bisector) takeWorker() *worker {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -573,6 +578,7 @@ func (b *bisector) takeWorker() *worker {
 	return w
 }
 
+// putWorker makes w idle again.
 func (b *bisector) putWorker(w *worker) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
