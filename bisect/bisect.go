@@ -688,7 +688,37 @@ func describeSwitches(w io.Writer, tape *Tape, switches []int, events []decision
 			fmt.Fprintf(w, "    goroutine %d runs next, the one that waited longest (%d runnable), from\n", pick.Goroutine, pick.N)
 		}
 		writeStack(w, pick.Stack)
+		away := e.Goroutine
+		if e.Pick && e.Stopped != nil {
+			away = e.Stopped.Goroutine
+		}
+		if away != pick.Goroutine {
+			fmt.Fprintf(w, "    %s\n", resumes(away, events[i+1:]))
+		}
 	}
+}
+
+// resumes says when goroutine g runs again in events, and which
+// goroutines ran meanwhile: what happened while it was switched away.
+func resumes(g uint64, events []decisionlog.Event) string {
+	var others []string
+	for _, e := range events {
+		if !e.Pick {
+			continue
+		}
+		if e.Goroutine != g {
+			if id := strconv.FormatUint(e.Goroutine, 10); !slices.Contains(others, id) {
+				others = append(others, id)
+			}
+			continue
+		}
+		meanwhile := "goroutine " + others[0]
+		if len(others) > 1 {
+			meanwhile = "goroutines " + strings.Join(others, ", ")
+		}
+		return fmt.Sprintf("goroutine %d runs again at step %d, after %s ran", g, e.Step, meanwhile)
+	}
+	return fmt.Sprintf("goroutine %d does not run again before the run ends", g)
 }
 
 // writeStack writes the user frames of a stack, innermost first.

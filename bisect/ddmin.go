@@ -66,6 +66,7 @@
 //	        github.com/detgo/detgo/examples/bank.TestDeposits.func1 bank_test.go:15
 //	    goroutine 8 runs next, the one that waited longest (3 runnable), from
 //	        github.com/detgo/detgo/examples/bank.TestDeposits.func1 bank_test.go:13
+//	    goroutine 7 runs again at step 14, after goroutines 8, 9 ran
 //	detgo: bisect: minimal tape (fails on replay): detgo replay -tape=TestDeposits.min.tape -run '^TestDeposits$' ./examples/bank
 //
 // A critical switch is one the failure needs: without it (everything else
@@ -73,12 +74,13 @@
 // each as "had goroutine A not been switched away from here, in favour of
 // goroutine B, the test would have passed". Here: goroutine 7 read the
 // balance (Deposit, bank.go:44) and gave way at the Unlock deferred in
-// Balance, before writing it back; goroutine 8 ran its whole deposit, and
-// 7 then wrote back a stale balance. A switch is either a yield that gave
+// Balance, before writing it back; goroutines 8 and 9 made their deposits,
+// and 7 then wrote back a stale balance. A switch is either a yield that gave
 // way (the stack is where the goroutine stopped) or a pick of another
 // goroutine than the one that waited longest, after the running one
 // blocked (the report then gives the wait reason). The goroutine that runs
-// instead is shown with the stack it resumes from. The minimal tape
+// instead is shown with the stack it resumes from, and the last line says
+// which goroutines ran before the one switched away from ran again. The minimal tape
 // replays the failure with only these switches: run the printed 'detgo
 // replay' line, and add -timeline=FILE to see it in ui.perfetto.dev.
 package bisect
