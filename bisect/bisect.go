@@ -331,8 +331,11 @@ func (b *bisector) run(ctx context.Context) error {
 		return fmt.Errorf("the replay of the minimal tape left it at decision %d; this is a detgo bug: please report it", final.report.TapeDiverged)
 	}
 	out := b.cfg.Out
-	if out == "" {
+	switch {
+	case out == "" && b.test != "":
 		out = b.test + ".min.tape"
+	case out == "":
+		out = "bisect.min.tape" // a failure outside any test (TestMain, init)
 	}
 	if !filepath.IsAbs(out) {
 		out = filepath.Join(b.opts.Dir, out)

@@ -46,8 +46,8 @@ Flags:
 	    the test fails that way alone. One package.
 
 	-o FILE
-	    Where the minimal tape goes; default <Test>.min.tape in the current
-	    directory.
+	    Where the minimal tape goes; default <Test>.min.tape (bisect.min.tape
+	    for a failure outside any test) in the current directory.
 
 	-timeline FILE
 	    Draw the minimal run as a Perfetto trace (see 'detgo help test').
