@@ -252,7 +252,9 @@ func (b *bisector) prepare(ctx context.Context) error {
 		return err
 	}
 	// go test runs a test binary with $GOROOT/bin first in PATH.
-	goroot, err := exec.CommandContext(ctx, "go", "env", "GOROOT").Output()
+	goEnv := exec.CommandContext(ctx, "go", "env", "GOROOT")
+	goEnv.Dir, goEnv.Env = goDir, env
+	goroot, err := goEnv.Output()
 	if err != nil {
 		return fmt.Errorf("go env GOROOT: %v", err)
 	}
