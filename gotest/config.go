@@ -24,6 +24,9 @@ type RunConfig struct {
 	BinaryArgs  []string          `json:"binary_args,omitempty"`
 	Tape        string            `json:"tape,omitempty"` // a decision tape to replay (detgo replay -tape)
 	Packages    map[string]string `json:"packages"`       // package directory → import path
+
+	// -timeline: draw the run here (an absolute path).
+	Timeline string `json:"timeline,omitempty"`
 }
 
 // EnvRun names the environment variable holding the RunConfig file's path.

@@ -50,6 +50,16 @@ detgo adds these flags:
 	    the first differing output line and the steps between which the two
 	    traces split.
 
+	-timeline FILE
+	    Write the run as a Chrome/Perfetto trace (Trace Event Format JSON) to
+	    FILE: open it in ui.perfetto.dev or chrome://tracing. Each goroutine
+	    is a track; slices are the spans in which it ran, instants say why it
+	    stopped (gave way at a yield point, blocked with the runtime's wait
+	    reason, exited). Time is virtual time in microseconds; decisions at
+	    the same virtual instant are drawn 1ns apart, and each event's args
+	    carry the exact virtual time and step. Needs one seed and one package
+	    (or detgo replay -tape). Drawing does not change the run.
+
 	-sched NAME[:PARAMS][+alloc=N]
 	    The scheduling strategy:
 %s	    +alloc=N makes every N-th allocation a yield point as well. The

@@ -152,6 +152,7 @@ type Invocation struct {
 	Sched      string
 	Check      bool
 	Sim        SimOptions
+	Timeline   string        // -timeline: write the run's timeline (a Perfetto trace) to this file
 	Timeout    time.Duration // per run; go test's own -timeout is set to 0
 	Dir        string        // -C, if given
 	Flags      []Arg         // go test flags except -C, -timeout and -tags
@@ -225,6 +226,16 @@ func ParseArgs(args []string) (*Invocation, error) {
 				return nil, err
 			}
 			inv.Sched = v
+			continue
+		case "timeline":
+			v, err := needValue()
+			if err != nil {
+				return nil, err
+			}
+			if v == "" {
+				return nil, errors.New("-timeline: want a file name")
+			}
+			inv.Timeline = v
 			continue
 		case "simtimeout", "epoch":
 			v, err := needValue()
@@ -321,6 +332,9 @@ func ParseArgs(args []string) (*Invocation, error) {
 	}
 	if len(inv.Packages) == 0 {
 		inv.Packages = []string{"."}
+	}
+	if inv.Timeline != "" && (!inv.SeedGiven || inv.Seeds.Len() != 1 || inv.Check) {
+		return nil, errors.New("-timeline: draws one run; give one -seed (or replay a -tape), without -seeds or -check")
 	}
 	return inv, nil
 }

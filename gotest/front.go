@@ -112,6 +112,15 @@ func Test(ctx context.Context, args []string, opts Options) (int, error) {
 	if err != nil {
 		return 2, err
 	}
+	timeline := inv.Timeline
+	if timeline != "" {
+		if len(pkgs) != 1 {
+			return 2, &UsageError{fmt.Errorf("-timeline: draws one run of one package; %s matches %d packages", strings.Join(inv.Packages, " "), len(pkgs))}
+		}
+		if !filepath.IsAbs(timeline) {
+			timeline = filepath.Join(opts.Dir, timeline)
+		}
+	}
 
 	tmp, err := os.MkdirTemp("", "detgo-test-")
 	if err != nil {
@@ -123,6 +132,7 @@ func Test(ctx context.Context, args []string, opts Options) (int, error) {
 		Sched:       inv.Sched,
 		Check:       inv.Check,
 		Sim:         inv.Sim,
+		Timeline:    timeline,
 		Timeout:     inv.Timeout,
 		Cwd:         opts.Dir,
 		CacheRoot:   cacheRoot,

@@ -20,7 +20,9 @@ import (
 
 	"github.com/rogpeppe/go-internal/lockedfile"
 
+	"github.com/detgo/detgo/decisionlog"
 	"github.com/detgo/detgo/seeds"
+	"github.com/detgo/detgo/timeline"
 )
 
 // ExecOptions are the surroundings of detgo exec. Zero values mean the
@@ -93,6 +95,7 @@ func Exec(ctx context.Context, args []string, opts ExecOptions) (int, error) {
 		args:   binaryArgs(args[1:], cfg.Sim),
 		pkg:    PackageArg(opts.Dir, cfg.Cwd, cfg.Packages[opts.Dir]),
 	}
+	w.importPath = cfg.Packages[opts.Dir]
 	w.env = runEnv(opts.Environ, w.tmpDir(), cfg.Sched, w.reportPath(), cfg.Sim)
 	// Every run records its decision tape (recording does not change the
 	// run); a failing seed's tape is kept (saveTape).
@@ -171,6 +174,8 @@ type wrapper struct {
 	env    []string // its environment, less DETGO_SEED
 	pkg    string   // the package as a replay line names it
 
+	importPath string // the package's, for the timeline's title
+
 	// Whether any run had a real scheduling choice, to notice when seeds
 	// change nothing (tests that never have two goroutines runnable at once).
 	choices bool
@@ -183,6 +188,37 @@ func (w *wrapper) tmpDir() string     { return filepath.Join(w.runDir, "tmp") }
 func (w *wrapper) reportPath() string { return filepath.Join(w.runDir, "report") }
 func (w *wrapper) tapePath() string   { return filepath.Join(w.runDir, "tape") }
 
+// timelineLog is where the runtime writes the decision log a timeline is drawn from.
+func (w *wrapper) timelineLog() string { return filepath.Join(w.runDir, "timeline.log") }
+
+// writeTimeline turns the decision log of the run of seed into the timeline
+// file (-timeline), says where it is, and returns what went wrong, if anything.
+func (w *wrapper) writeTimeline(seed uint64, r Report) []string {
+	data, err := os.ReadFile(w.timelineLog())
+	os.Remove(w.timelineLog())
+	if err != nil {
+		return []string{fmt.Sprintf("detgo: -timeline: %v", err)}
+	}
+	events, err := decisionlog.Parse(data)
+	if err != nil {
+		return []string{fmt.Sprintf("detgo: -timeline: the decision log: %v", err)}
+	}
+	var buf bytes.Buffer
+	pkg := w.importPath
+	if pkg == "" {
+		pkg = w.pkg
+	}
+	title := fmt.Sprintf("%s seed=%d sched=%s", pkg, seed, r.Sched)
+	if err := timeline.Write(&buf, events, timeline.Run{Title: title, EndNow: r.VNow}); err != nil {
+		return []string{fmt.Sprintf("detgo: -timeline: %v", err)}
+	}
+	if err := os.WriteFile(w.cfg.Timeline, buf.Bytes(), 0o644); err != nil {
+		return []string{fmt.Sprintf("detgo: -timeline: %v", err)}
+	}
+	fmt.Fprintf(w.out, "detgo: timeline: %s (%d decisions; open it in ui.perfetto.dev)\n", w.cfg.Timeline, len(events))
+	return nil
+}
+
 // runSeed runs one seed (twice with -check), prints what went wrong, and
 // reports whether the seed passed.
 func (w *wrapper) runSeed(ctx context.Context, seed uint64) bool {
@@ -190,8 +226,17 @@ func (w *wrapper) runSeed(ctx context.Context, seed uint64) bool {
 	var problems []string
 	var r Run
 	if !w.cfg.Check {
+		if w.cfg.Timeline != "" {
+			// The decision log in detail, for the timeline; writing it
+			// does not change the run.
+			w.traceEnv = []string{"DETGO_TRACE=" + w.timelineLog(), "DETGO_TRACE_DETAIL=1"}
+		}
 		r = w.run(ctx, seed, w.args, io.MultiWriter(w.out, &scan))
+		w.traceEnv = nil
 		problems = w.reportProblem(seed, r)
+		if w.cfg.Timeline != "" && r.ReportErr == nil {
+			problems = append(problems, w.writeTimeline(seed, r.Report)...)
+		}
 	} else {
 		r = w.run(ctx, seed, w.args, nil)
 		r2 := w.run(ctx, seed, w.args, nil)

@@ -193,3 +193,12 @@ func signature(pkg, outcome string, f failure) string {
 	}
 	return hex.EncodeToString(h.Sum(nil)[:8])
 }
+
+// FailureSignature returns the signature of a failing run's output as a
+// swarm groups it (its test, first failure line with the numbers masked,
+// the top frames of a panic or hang), and the test and message it names.
+// detgo bisect uses it to keep shrinking the same failure.
+func FailureSignature(output []byte) (sig, test, message string) {
+	f := parseFailure(output)
+	return signature("", "fail", f), f.Test, f.Message
+}

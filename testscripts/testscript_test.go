@@ -8,12 +8,14 @@ package testscripts
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -88,11 +90,14 @@ func TestScripts(t *testing.T) {
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"status":     cmdStatus,
 			"cmptest":    cmdCmptest,
-			"replay":     cmdReplay("detgo: replay: "),
-			"tapereplay": cmdReplay("detgo: tape: detgo replay "),
+			"replay":     cmdReplay("detgo: replay: ", "detgo ", nil),
+			"tapereplay": cmdReplay("detgo: tape: ", "detgo replay ", nil),
+			"minreplay":  cmdReplay("detgo: bisect: minimal tape (fails on replay): ", "detgo replay ", nil),
+			"bisecttape": cmdReplay("detgo: tape: ", "detgo replay ", bisectTape),
 			"failcount":  cmdFailcount,
 			"ndistinct":  cmdNdistinct,
 			"cmpswarm":   cmdCmpswarm,
+			"tracejson":  cmdTraceJSON,
 		},
 		Condition: func(cond string) (bool, error) {
 			if cond == "short" {
@@ -167,26 +172,28 @@ func cmdNdistinct(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// replay file runs the replay command that detgo printed into file (the
-// text after "detgo: replay: ") and keeps its output like exec does; tapereplay
-// does the same with the "detgo: tape: detgo replay ..." line. They fail if
-// the file has no such line; use "! replay" when the replayed run is
-// expected to fail.
-func cmdReplay(prefix string) func(ts *testscript.TestScript, neg bool, args []string) {
+// replay file [args] runs the replay command that detgo printed into file
+// (the text after "detgo: replay: "), with args put after its command name,
+// and keeps its output like exec does; tapereplay does the same with the
+// "detgo: tape: detgo replay ..." line, minreplay with the minimal tape line
+// of detgo bisect. bisecttape runs detgo bisect on the run of a "detgo:
+// tape:" line, with the tape line's flags and package and args (e.g. -o
+// min.tape). They fail if the file has no such line; use "! replay" when
+// the replayed run is expected to fail.
+func cmdReplay(lead, command string, rewrite func(words, extra []string) []string) func(ts *testscript.TestScript, neg bool, args []string) {
 	return func(ts *testscript.TestScript, neg bool, args []string) {
-		if len(args) != 1 {
-			ts.Fatalf("usage: replay file")
+		if len(args) < 1 {
+			ts.Fatalf("usage: replay file [extra arguments]")
 		}
 		var line string
 		for _, l := range strings.Split(ts.ReadFile(args[0]), "\n") {
-			if strings.HasPrefix(l, prefix) {
-				line = strings.TrimPrefix(l, "detgo: tape: ")
-				line = strings.TrimPrefix(line, "detgo: replay: ")
+			if rest, ok := strings.CutPrefix(l, lead); ok && strings.HasPrefix(rest, command) {
+				line = rest
 				break
 			}
 		}
 		if line == "" {
-			ts.Fatalf("no %q line in %s", prefix, args[0])
+			ts.Fatalf("no %q line in %s", lead+command, args[0])
 		}
 		words, err := shellSplit(line)
 		if err != nil {
@@ -195,12 +202,33 @@ func cmdReplay(prefix string) func(ts *testscript.TestScript, neg bool, args []s
 		if len(words) == 0 || words[0] != "detgo" {
 			ts.Fatalf("replay line %q does not run detgo", line)
 		}
-		ts.Logf("replay: %s", line)
+		if rewrite == nil {
+			rewrite = insertArgs
+		}
+		words = rewrite(words, args[1:])
+		ts.Logf("replay: %s", strings.Join(words, " "))
 		err = ts.Exec(words[0], words[1:]...)
 		if (err != nil) != neg {
 			ts.Fatalf("replay: unexpected result: %v", err)
 		}
 	}
+}
+
+// insertArgs puts extra after the command name: "detgo replay extra ...".
+func insertArgs(words, extra []string) []string {
+	if len(words) < 2 {
+		return append(words, extra...)
+	}
+	return slices.Concat(words[:2], extra, words[2:])
+}
+
+// bisectTape turns "detgo replay -tape=F flags pkg" into "detgo bisect
+// -tape=F extra flags pkg".
+func bisectTape(words, extra []string) []string {
+	out := []string{"detgo", "bisect"}
+	out = append(out, words[2])
+	out = append(out, extra...)
+	return append(out, words[3:]...)
 }
 
 // failcount N file fails unless file reports at least N failing seeds
@@ -268,4 +296,91 @@ func shellSplit(s string) ([]string, error) {
 		words = append(words, cur.String())
 	}
 	return words, nil
+}
+
+// tracejson file regexp... fails unless file is a Trace Event Format file
+// that Perfetto and chrome://tracing can open: a JSON object whose
+// traceEvents each have a name, a phase (M metadata, X a slice with a
+// duration, i an instant on its thread's track), a time, pid and tid, with
+// no two slices of one track overlapping; and unless each regexp matches
+// the name of a track (thread_name) or of an event.
+func cmdTraceJSON(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 1 {
+		ts.Fatalf("usage: tracejson file [regexp...]")
+	}
+	var trace struct {
+		TraceEvents []struct {
+			Name *string         `json:"name"`
+			Cat  string          `json:"cat"`
+			Ph   string          `json:"ph"`
+			Ts   *float64        `json:"ts"`
+			Dur  *float64        `json:"dur"`
+			Pid  *int            `json:"pid"`
+			Tid  *uint64         `json:"tid"`
+			S    string          `json:"s"`
+			Args json.RawMessage `json:"args"`
+		} `json:"traceEvents"`
+		DisplayTimeUnit string `json:"displayTimeUnit"`
+	}
+	dec := json.NewDecoder(strings.NewReader(ts.ReadFile(args[0])))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&trace); err != nil {
+		ts.Fatalf("%s: %v", args[0], err)
+	}
+	if len(trace.TraceEvents) == 0 {
+		ts.Fatalf("%s: no traceEvents", args[0])
+	}
+	var names []string
+	busyUntil := map[uint64]float64{}
+	nSlices, nInstants := 0, 0
+	for i, e := range trace.TraceEvents {
+		if e.Name == nil || e.Ts == nil || e.Pid == nil || e.Tid == nil || *e.Ts < 0 {
+			ts.Fatalf("%s: event %d lacks a name, ts, pid or tid", args[0], i)
+		}
+		switch e.Ph {
+		case "M":
+			var a struct{ Name string }
+			json.Unmarshal(e.Args, &a)
+			if *e.Name == "thread_name" {
+				names = append(names, a.Name)
+			}
+			continue
+		case "X":
+			if e.Dur == nil || *e.Dur < 0 {
+				ts.Fatalf("%s: slice %q has no duration", args[0], *e.Name)
+			}
+			if *e.Ts < busyUntil[*e.Tid]-1e-6 { // less than a nanosecond is float rounding
+				ts.Fatalf("%s: slice %q at %v overlaps the one before on track %d", args[0], *e.Name, *e.Ts, *e.Tid)
+			}
+			busyUntil[*e.Tid] = *e.Ts + *e.Dur
+			nSlices++
+		case "i":
+			if e.S != "t" {
+				ts.Fatalf("%s: instant %q is not on a thread track", args[0], *e.Name)
+			}
+			nInstants++
+		default:
+			ts.Fatalf("%s: event %q has phase %q", args[0], *e.Name, e.Ph)
+		}
+		names = append(names, *e.Name)
+	}
+	ts.Logf("%s: %d tracks, %d slices, %d instants", args[0], len(busyUntil), nSlices, nInstants)
+	for _, pat := range args[1:] {
+		re, err := regexp.Compile(pat)
+		if err != nil {
+			ts.Fatalf("tracejson: %v", err)
+		}
+		if !anyMatch(names, re) {
+			ts.Fatalf("%s: no track or event named like %q", args[0], pat)
+		}
+	}
+}
+
+func anyMatch(names []string, re *regexp.Regexp) bool {
+	for _, n := range names {
+		if re.MatchString(n) {
+			return true
+		}
+	}
+	return false
 }

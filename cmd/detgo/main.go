@@ -2,6 +2,7 @@
 // randomness inside a test binary become a pure function of one seed.
 //
 //	detgo test [go test flags] [-seed N | -seeds SPEC] [-check] [-sched NAME] [packages] [-args ...]
+//	detgo bisect -seed N | -tape FILE [go test flags] [package]
 //	detgo toolchain show|build|verify|clean
 //
 // See 'detgo help test'. The command layer only parses; the work is done by
@@ -96,6 +97,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			testCommand(),
 			replayCommand(),
 			swarmCommand(),
+			bisectCommand(),
 			execCommand(),
 			toolchainCommand(),
 		},
@@ -149,7 +151,9 @@ func replayCommand() *cli.Command {
 			"makes the same decisions as when the tape was recorded, replay follows it;\n" +
 			"after a code change it says at which decision the run left the tape and\n" +
 			"continues from the tape's seed. detgo test prints a tape command for every\n" +
-			"failing seed. With -seed, detgo replay is detgo test.",
+			"failing seed, detgo bisect one for the minimal tape of a failure. With -seed,\n" +
+			"detgo replay is detgo test. -timeline=FILE draws the replayed run as a\n" +
+			"Perfetto trace (see 'detgo help test').",
 		SkipFlagParsing: true,
 		Action: func(c *cli.Context) error {
 			args, tape, err := gotest.ReplayArgs(c.Args().Slice())
@@ -169,13 +173,7 @@ func replayCommand() *cli.Command {
 // runTest runs detgo test with args, replaying tape if it is not empty.
 func runTest(c *cli.Context, args []string, tape string) error {
 	code, err := gotest.Test(c.Context, args, gotest.Options{
-		Ensure: func(ctx context.Context) (gotest.Toolchain, error) {
-			tc, err := toolchain.Ensure(ctx)
-			if err != nil {
-				return nil, err // not a nil *Toolchain inside the interface
-			}
-			return tc, nil
-		},
+		Ensure:    ensureToolchain,
 		CacheRoot: toolchain.CacheRoot,
 		Stdout:    c.App.Writer,
 		Stderr:    c.App.ErrWriter,
@@ -189,6 +187,16 @@ func runTest(c *cli.Context, args []string, tape string) error {
 		return err
 	}
 	return exitStatus(code)
+}
+
+// ensureToolchain renders or finds the patched toolchain for gotest, swarm
+// and bisect.
+func ensureToolchain(ctx context.Context) (gotest.Toolchain, error) {
+	tc, err := toolchain.Ensure(ctx)
+	if err != nil {
+		return nil, err // not a nil *Toolchain inside the interface
+	}
+	return tc, nil
 }
 
 func execCommand() *cli.Command {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -9,7 +8,6 @@ import (
 	"github.com/urfave/cli/v2"
 	"golang.org/x/term"
 
-	"github.com/detgo/detgo/gotest"
 	"github.com/detgo/detgo/swarm"
 	"github.com/detgo/detgo/toolchain"
 )
@@ -26,13 +24,7 @@ func swarmCommand() *cli.Command {
 		Action: func(c *cli.Context) error {
 			args := c.Args().Slice()
 			opts := swarm.Options{
-				Ensure: func(ctx context.Context) (gotest.Toolchain, error) {
-					tc, err := toolchain.Ensure(ctx)
-					if err != nil {
-						return nil, err // not a nil *Toolchain inside the interface
-					}
-					return tc, nil
-				},
+				Ensure:    ensureToolchain,
 				CacheRoot: toolchain.CacheRoot,
 				Stdout:    c.App.Writer,
 				Stderr:    c.App.ErrWriter,

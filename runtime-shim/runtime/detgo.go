@@ -36,6 +36,8 @@
 //	              decision tape (detgo_tape.go)
 //	DETGO_TRACE, DETGO_TRACE_FROM, DETGO_TRACE_TO  log the decisions of a
 //	              window of steps (detgo_trace.go)
+//	DETGO_TRACE_DETAIL  add stacks and goroutine creators to that log, for
+//	              bisect and timelines (detgo_timeline.go)
 //	DETGO_NUMCPU  value of runtime.NumCPU and the initial GOMAXPROCS (default 4)
 //	DETGO_EPOCH   the virtual wall clock's start, Unix ns (default 2000-01-01)
 

@@ -21,9 +21,17 @@
 // must meet a pick among the same number of goroutines, a yield record a
 // yield point, a test-start record the same test. At the first mismatch the
 // tape has diverged: the report names the decision and what was expected,
-// and the strategy (the seed) decides from then on. With DETGO_TAPE_FORCE=1
-// (used by bisection) mismatching picks are clamped instead, and replay goes
-// on to the end of the tape.
+// and the strategy (the seed) decides from then on.
+//
+// With DETGO_TAPE_FORCE=1 (made for detgo bisect, which replays edited
+// tapes) the strategy never decides: each record is used by exactly one
+// decision whatever it is, a pick record among another number of goroutines
+// is clamped to the queue, and a record that does not fit the decision (a
+// pick record at a yield point, a yield record at a pick, a test start
+// at either) gives the default decision: pick the head of the queue (k = 0,
+// the goroutine that waited longest), stay at a yield point. So do
+// decisions after the end of the tape. An edited tape thus means "these
+// switches, and no others".
 //
 // I/O goes through fixed buffers and raw system calls, at points fixed by
 // the decision sequence, so recording does not change the run.
@@ -216,14 +224,21 @@ func detgoDecidePick(n int32, prev *g) int32 {
 			detgoTapeDiverge(detgoTapeWhyPickCount, v/2)
 		case v == detgoTapeTestStart:
 			detgoTapeReadUvarint()
-			detgoTapeDiverge(detgoTapeWhyTestStart, 0)
+			if !t.force {
+				detgoTapeDiverge(detgoTapeWhyTestStart, 0)
+			}
 		default:
-			detgoTapeDiverge(detgoTapeWhyYield, 0)
+			if !t.force {
+				detgoTapeDiverge(detgoTapeWhyYield, 0)
+			}
 		}
 	}
-	if k >= 0 && k < n {
+	switch {
+	case k >= 0 && k < n:
 		t.replayed++
-	} else {
+	case t.force:
+		k = 0 // the default decision (see the top of this file)
+	default:
 		k = detgoStrategyPick(n, prev)
 	}
 	if t.w.open {
@@ -251,12 +266,17 @@ func detgoDecideYield(gp *g, obj uintptr) bool {
 			detgoTapeDiverge(detgoTapeWhyPick, v/2)
 		default:
 			detgoTapeReadUvarint()
-			detgoTapeDiverge(detgoTapeWhyTestStart, 0)
+			if !t.force {
+				detgoTapeDiverge(detgoTapeWhyTestStart, 0)
+			}
 		}
 	}
-	if taken {
+	switch {
+	case taken:
 		t.replayed++
-	} else {
+	case t.force:
+		yield = false // the default decision
+	default:
 		yield = detgoStrategyYield(gp, obj)
 	}
 	if t.w.open {

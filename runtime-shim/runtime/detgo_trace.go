@@ -11,6 +11,7 @@
 // "at" names the goroutine's innermost frame outside the runtime and the
 // sync packages: where it stopped (pick) or where it gives way (yield).
 // Comparing the logs of two runs names the first decision that differs.
+// DETGO_TRACE_DETAIL=1 adds stacks and more (detgo_timeline.go).
 // Like the report, the log is written with raw system calls from a fixed
 // buffer, and only the P owner writes it.
 
@@ -30,6 +31,7 @@ func detgoTraceInit() {
 	if !ok {
 		return
 	}
+	detgoTraceDetailInit() // DETGO_TRACE_DETAIL (detgo_timeline.go)
 	var path [512]byte
 	if !detgoCString(path[:], s) {
 		detgoFatalConfig("DETGO_TRACE", s, "path too long")
@@ -83,6 +85,7 @@ func detgoTraceEvent(what string, gp *g, n uint64) {
 	w.byte(':')
 	w.uint(uint64(line))
 	w.byte('\n')
+	detgoTraceDetail(what, gp) // DETGO_TRACE_DETAIL lines (detgo_timeline.go)
 }
 
 // detgoWhere names gp's innermost frame outside the runtime and sync.
