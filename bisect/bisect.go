@@ -37,10 +37,8 @@ import (
 type Options struct {
 	Ensure    func(context.Context) (gotest.Toolchain, error)
 	CacheRoot func() (string, error) // bisect works in <root>/bisect/<id>/
-	Stdout    io.Writer              // the report
-	Stderr    io.Writer              // progress and build output
-	Environ   []string
-	Dir       string // the user's working directory
+	// Stdout gets the report, Stderr progress and build output.
+	gotest.Surroundings
 }
 
 // DefaultRunTimeout bounds the real time of each run when -timeout is not
@@ -129,19 +127,8 @@ func Run(ctx context.Context, args []string, opts Options) (int, error) {
 		}
 		return 2, &gotest.UsageError{Err: fmt.Errorf("bisect: %w", err)}
 	}
-	if opts.Stdout == nil {
-		opts.Stdout = os.Stdout
-	}
-	if opts.Stderr == nil {
-		opts.Stderr = os.Stderr
-	}
-	if opts.Environ == nil {
-		opts.Environ = os.Environ()
-	}
-	if opts.Dir == "" {
-		if opts.Dir, err = os.Getwd(); err != nil {
-			return 2, err
-		}
+	if err := opts.Fill(); err != nil {
+		return 2, err
 	}
 	b := &bisector{cfg: cfg, opts: opts}
 	defer b.cleanUp()

@@ -26,17 +26,44 @@ type Toolchain interface {
 	BuildFlags() []string       // -overlay=...
 }
 
+// Surroundings are what a command sees of its process. Zero values mean
+// the process's own (Fill).
+type Surroundings struct {
+	Stdout  io.Writer
+	Stderr  io.Writer
+	Environ []string
+	Dir     string // the user's working directory
+}
+
+// Fill replaces the zero values with the process's own.
+func (s *Surroundings) Fill() error {
+	if s.Stdout == nil {
+		s.Stdout = os.Stdout
+	}
+	if s.Stderr == nil {
+		s.Stderr = os.Stderr
+	}
+	if s.Environ == nil {
+		s.Environ = os.Environ()
+	}
+	if s.Dir == "" {
+		dir, err := os.Getwd()
+		if err != nil {
+			return err
+		}
+		s.Dir = dir
+	}
+	return nil
+}
+
 // Options are the surroundings of detgo test. Zero values mean the
 // process's own, except Ensure and CacheRoot, which are required.
 type Options struct {
 	Ensure     func(context.Context) (Toolchain, error) // renders or finds the patched toolchain
 	CacheRoot  func() (string, error)                   // detgo's cache; runs live under <root>/run
 	Executable string                                   // the detgo binary go test runs as -exec
-	Stdout     io.Writer
-	Stderr     io.Writer
-	Environ    []string
-	Dir        string // the user's working directory
-	Tape       string // a decision tape to replay (detgo replay); its seed and strategy are in args
+	Surroundings
+	Tape string // a decision tape to replay (detgo replay); its seed and strategy are in args
 }
 
 // UsageError is an error in the command line: exit status 2, like any
@@ -58,19 +85,8 @@ func Test(ctx context.Context, args []string, opts Options) (int, error) {
 		}
 		return 2, &UsageError{err}
 	}
-	if opts.Stdout == nil {
-		opts.Stdout = os.Stdout
-	}
-	if opts.Stderr == nil {
-		opts.Stderr = os.Stderr
-	}
-	if opts.Environ == nil {
-		opts.Environ = os.Environ()
-	}
-	if opts.Dir == "" {
-		if opts.Dir, err = os.Getwd(); err != nil {
-			return 2, err
-		}
+	if err := opts.Fill(); err != nil {
+		return 2, err
 	}
 	if opts.Executable == "" {
 		if opts.Executable, err = os.Executable(); err != nil {

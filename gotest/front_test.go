@@ -73,12 +73,10 @@ func runFront(t *testing.T, dir string, args ...string) frontResult {
 	var stdout, stderr bytes.Buffer
 	cache := filepath.Join(filepath.Dir(dir), "cache")
 	code, err := Test(context.Background(), args, Options{
-		Ensure:     func(context.Context) (Toolchain, error) { return fakeToolchain{}, nil },
-		CacheRoot:  func() (string, error) { return cache, nil },
-		Executable: exe, // TestMain acts as detgo exec
-		Stdout:     &stdout,
-		Stderr:     &stderr,
-		Dir:        dir,
+		Ensure:       func(context.Context) (Toolchain, error) { return fakeToolchain{}, nil },
+		CacheRoot:    func() (string, error) { return cache, nil },
+		Executable:   exe, // TestMain acts as detgo exec
+		Surroundings: Surroundings{Stdout: &stdout, Stderr: &stderr, Dir: dir},
 	})
 	return frontResult{code, err, stdout.String(), stderr.String()}
 }
@@ -206,8 +204,8 @@ func TestFrontErrors(t *testing.T) {
 
 	// A toolchain that cannot be had stops detgo before go runs.
 	_, err := Test(context.Background(), []string{"-seed=1"}, Options{
-		Ensure: func(context.Context) (Toolchain, error) { return nil, errors.New("Go go1.25.3 is not supported") },
-		Dir:    root, Stdout: new(bytes.Buffer), Stderr: new(bytes.Buffer),
+		Ensure:       func(context.Context) (Toolchain, error) { return nil, errors.New("Go go1.25.3 is not supported") },
+		Surroundings: Surroundings{Dir: root, Stdout: new(bytes.Buffer), Stderr: new(bytes.Buffer)},
 	})
 	if err == nil || err.Error() != "Go go1.25.3 is not supported" {
 		t.Errorf("Test with a failing toolchain: error = %v", err)

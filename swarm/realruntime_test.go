@@ -98,10 +98,8 @@ func TestRealRuntime(t *testing.T) {
 				}
 				return tc, nil
 			},
-			CacheRoot: toolchain.CacheRoot,
-			Dir:       root,
-			Stdout:    &stdout,
-			Stderr:    &stderr,
+			CacheRoot:    toolchain.CacheRoot,
+			Surroundings: gotest.Surroundings{Dir: root, Stdout: &stdout, Stderr: &stderr},
 		})
 		return swarmResult{code, err, stdout.String(), stderr.String()}
 	}

@@ -15,7 +15,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path"
@@ -34,11 +33,10 @@ import (
 type Options struct {
 	Ensure    func(context.Context) (gotest.Toolchain, error)
 	CacheRoot func() (string, error) // the swarm's files live in <root>/swarm/
-	Stdout    io.Writer              // the summary and new failures
-	Stderr    io.Writer              // progress and build output
-	Environ   []string
-	Dir       string // the user's working directory
-	Terminal  bool   // Stderr is a terminal: -progress=auto draws a bar
+	// Stdout gets the summary and new failures, Stderr progress and
+	// build output.
+	gotest.Surroundings
+	Terminal bool // Stderr is a terminal: -progress=auto draws a bar
 }
 
 // ErrHelp is returned for -h, -help and --help.
@@ -63,19 +61,8 @@ func Run(ctx context.Context, args []string, opts Options) (int, error) {
 		}
 		return 2, &gotest.UsageError{Err: err}
 	}
-	if opts.Stdout == nil {
-		opts.Stdout = os.Stdout
-	}
-	if opts.Stderr == nil {
-		opts.Stderr = os.Stderr
-	}
-	if opts.Environ == nil {
-		opts.Environ = os.Environ()
-	}
-	if opts.Dir == "" {
-		if opts.Dir, err = os.Getwd(); err != nil {
-			return 2, err
-		}
+	if err := opts.Fill(); err != nil {
+		return 2, err
 	}
 	s := &swarm{cfg: cfg, opts: opts, runArgs: cfg.Inv.RunArgs()}
 	return s.run(ctx)

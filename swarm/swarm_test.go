@@ -132,10 +132,9 @@ type swarmResult struct {
 
 func fakeOptions(dir, cache string, env ...string) Options {
 	return Options{
-		Ensure:    func(context.Context) (gotest.Toolchain, error) { return fakeToolchain{}, nil },
-		CacheRoot: func() (string, error) { return cache, nil },
-		Dir:       dir,
-		Environ:   append(os.Environ(), env...),
+		Ensure:       func(context.Context) (gotest.Toolchain, error) { return fakeToolchain{}, nil },
+		CacheRoot:    func() (string, error) { return cache, nil },
+		Surroundings: gotest.Surroundings{Dir: dir, Environ: append(os.Environ(), env...)},
 	}
 }
 
@@ -315,7 +314,7 @@ func TestShardsPartition(t *testing.T) {
 		}
 	}
 	var stdout, stderr bytes.Buffer
-	opts := Options{Dir: dir, Stdout: &stdout, Stderr: &stderr}
+	opts := Options{Surroundings: gotest.Surroundings{Dir: dir, Stdout: &stdout, Stderr: &stderr}}
 	code, err := Merge(context.Background(), append([]string{"-o", "merged.jsonl", "-junit=merged.xml"}, files...), opts)
 	if code != 1 || err != nil {
 		t.Fatalf("merge: %d %v\n%s%s", code, err, stdout.String(), stderr.String())

@@ -23,10 +23,9 @@ func bisectCommand() *cli.Command {
 		CustomHelpTemplate: bisect.Help(),
 		Action: func(c *cli.Context) error {
 			code, err := bisect.Run(c.Context, c.Args().Slice(), bisect.Options{
-				Ensure:    ensureToolchain,
-				CacheRoot: toolchain.CacheRoot,
-				Stdout:    c.App.Writer,
-				Stderr:    c.App.ErrWriter,
+				Ensure:       ensureToolchain,
+				CacheRoot:    toolchain.CacheRoot,
+				Surroundings: appSurroundings(c),
 			})
 			if errors.Is(err, bisect.ErrHelp) {
 				fmt.Fprint(c.App.Writer, bisect.Help())

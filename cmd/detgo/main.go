@@ -173,11 +173,10 @@ func replayCommand() *cli.Command {
 // runTest runs detgo test with args, replaying tape if it is not empty.
 func runTest(c *cli.Context, args []string, tape string) error {
 	code, err := gotest.Test(c.Context, args, gotest.Options{
-		Ensure:    ensureToolchain,
-		CacheRoot: toolchain.CacheRoot,
-		Stdout:    c.App.Writer,
-		Stderr:    c.App.ErrWriter,
-		Tape:      tape,
+		Ensure:       ensureToolchain,
+		CacheRoot:    toolchain.CacheRoot,
+		Surroundings: appSurroundings(c),
+		Tape:         tape,
 	})
 	if errors.Is(err, gotest.ErrHelp) {
 		fmt.Fprint(c.App.Writer, gotest.Help())
@@ -311,4 +310,9 @@ func toolchainCommand() *cli.Command {
 			},
 		},
 	}
+}
+
+// appSurroundings are the command's output streams; the rest is the process's own.
+func appSurroundings(c *cli.Context) gotest.Surroundings {
+	return gotest.Surroundings{Stdout: c.App.Writer, Stderr: c.App.ErrWriter}
 }

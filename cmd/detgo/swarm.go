@@ -24,11 +24,10 @@ func swarmCommand() *cli.Command {
 		Action: func(c *cli.Context) error {
 			args := c.Args().Slice()
 			opts := swarm.Options{
-				Ensure:    ensureToolchain,
-				CacheRoot: toolchain.CacheRoot,
-				Stdout:    c.App.Writer,
-				Stderr:    c.App.ErrWriter,
-				Terminal:  c.App.ErrWriter == os.Stderr && term.IsTerminal(int(os.Stderr.Fd())),
+				Ensure:       ensureToolchain,
+				CacheRoot:    toolchain.CacheRoot,
+				Surroundings: appSurroundings(c),
+				Terminal:     c.App.ErrWriter == os.Stderr && term.IsTerminal(int(os.Stderr.Fd())),
 			}
 			var code int
 			var err error
