@@ -140,7 +140,7 @@ func Exec(ctx context.Context, args []string, opts ExecOptions) (int, error) {
 			}
 		}
 	}
-	if w.runs > 0 && !w.choices {
+	if w.runs > 0 && !w.choices && !failed { // a failure says more than the note
 		fmt.Fprintf(w.out, "detgo: note: these tests never had two goroutines runnable at once, so seeds change only random values (maps, rand, temp names), not the interleaving\n")
 	}
 	switch {
