@@ -38,6 +38,8 @@ var known = map[string]string{
 	"net/http/httputil -check":              causeSockets,
 	"github.com/hashicorp/raft -check":      causeSockets + " (the NetworkTransport tests log their loopback ports)",
 	"golang.org/x/sync/singleflight -check": "outside the seed: TestPanicDoChan and kin re-run the test binary as a child process (os/exec); its real timing is not the seed's",
+	"os/exec -check":                        "outside the seed: child processes, their output and exit arrive in real time",
+	"os/exec TestWaitInterrupt":             "by design: its helper processes re-run the test binary, inherit the seed and sleep in virtual time, so a child meant to hang for 10 minutes of real time (until the parent interrupts it) returns at once",
 
 	// 5. Scheduling-bound.
 	"sync/atomic TestValueCompareAndSwapConcurrent": "scheduling-bound: a token ring of 1000 goroutines passed on by runtime.Gosched needs ~10^8 picks under random, pct:2 and pos (fifo: 0.06s); hit the real-time limit",
