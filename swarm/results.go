@@ -246,7 +246,7 @@ func openResults(path string, fresh bool) (*resultsFile, *Contents, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+	if err := lockResults(f); err != nil {
 		f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
 			return nil, nil, fmt.Errorf("results file %s is in use by another detgo swarm", path)
@@ -340,4 +340,21 @@ func (rf *resultsFile) close() error {
 		err = rf.err
 	}
 	return err
+}
+
+// lockBusyWait is how long openResults waits for a results file that
+// another process has locked: a swarm killed a moment ago may have left a
+// worker between fork and exec that still shares the locked descriptor.
+const lockBusyWait = 2 * time.Second
+
+// lockResults takes the exclusive lock on f, waiting up to lockBusyWait.
+func lockResults(f *os.File) error {
+	deadline := time.Now().Add(lockBusyWait)
+	for {
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if !errors.Is(err, syscall.EWOULDBLOCK) || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
