@@ -1,0 +1,1005 @@
+// detgo: a fake kernel for sockets.
+//
+// In detgo mode (the runtime was started with DETGO_SEED) every socket the
+// program creates lives here, in memory, instead of in the real kernel: net,
+// internal/poll, net/http and httptest run their real code on top of the
+// typed wrappers of this package (Socket, Bind, Connect, Read, Write, ...),
+// whose detgo hooks send fake descriptors here. Nothing ever reaches a real
+// socket, so a simulated test cannot send traffic anywhere, and everything it
+// observes (ports, arrival order, timing) is a function of the seed.
+//
+// Model:
+//
+//   - Descriptors are detgoFDBase+n, lowest free n first. Real descriptors
+//     (files, pipes, stdout) are far below and keep the real kernel; a fake
+//     descriptor that reaches an unhooked call gets EBADF from it.
+//   - One host with two loopback addresses ranges, 127.0.0.0/8 and ::1.
+//     Binding to them or to the wildcard addresses works; connecting or
+//     sending anywhere else fails with ENETUNREACH. AF_UNIX, AF_NETLINK and
+//     raw sockets are EAFNOSUPPORT / EPROTONOSUPPORT.
+//   - Ports: one table per protocol; 0 picks an ephemeral port from a
+//     sequence that starts at a seeded offset. A dual-stack socket (AF_INET6,
+//     IPV6_V6ONLY off, bound to ::) also takes IPv4, seen as ::ffff:a.b.c.d.
+//   - Every packet takes the link latency plus seeded jitter plus its size
+//     at the link bandwidth (detgoLatency, detgoJitter, detgoBandwidth).
+//     State that a packet changes is stored with the virtual time at which
+//     the packet arrives and is looked at lazily: a read returns the data
+//     whose arrival time has passed, accept the connections whose SYN has
+//     arrived. At each arrival time the runtime is told (detgoNetNotify) to
+//     make the descriptor ready, so that internal/poll's waiters wake.
+//   - TCP: a connect returns EINPROGRESS; the SYN reaches the listener after
+//     one latency (refused if nothing listens or its backlog is full), the
+//     client is connected after two. Segments of one connection arrive in
+//     order. A writer may have sndbuf+rcvbuf unread bytes in flight; beyond
+//     that writes are short or EAGAIN until the reader reads. Close sends a
+//     FIN, or an RST if unread data was left (or SO_LINGER 0); shutdown
+//     SHUT_WR sends a FIN. A write to a closed peer succeeds once and draws
+//     an RST, after which writes fail with EPIPE.
+//   - UDP: datagrams keep their boundaries and each draws its own jitter,
+//     so they may be reordered. Sending to a port nobody bound drops the
+//     datagram; a connected sender then gets ECONNREFUSED, as with ICMP.
+//   - Fake sockets behave as non-blocking whatever SOCK_NONBLOCK says: a
+//     blocking syscall would stop the whole simulation.
+//
+// Invariants: all state is guarded by simk.mu; the kernel never reads the
+// real clock or real randomness (detgoNetNow and detgoNetRand come from the
+// runtime); maps are only indexed, never ranged over, so no iteration order
+// leaks into the simulation.
+
+package syscall
+
+import "sync"
+
+// Provided by the runtime (runtime/detgo_netpoll.go).
+func detgoNetEnabled() bool
+func detgoNetNow() int64
+func detgoNetRand() uint64
+func detgoNetNotify(fd int, mode int32, when int64)
+
+const (
+	detgoFDBase = 1 << 29 // keep in step with runtime/detgo_netpoll.go
+	detgoFDMax  = 1 << 16
+
+	detgoLatency   = 50_000 // ns, one way, per packet
+	detgoJitter    = 10_000 // ns, uniform extra delay per packet
+	detgoBandwidth = 10e9   // bits per second
+
+	detgoBufDefault = 128 << 10 // SO_SNDBUF and SO_RCVBUF
+	detgoPortLow    = 32768     // ephemeral range, as Linux's default
+	detgoPortHigh   = 60999
+)
+
+// detgoNet reports whether sockets are simulated (set once, when package
+// syscall initializes, before any package that opens sockets).
+var detgoNet = detgoNetEnabled()
+
+// detgoNetFD reports whether fd is a simulated socket.
+func detgoNetFD(fd int) bool {
+	return fd >= detgoFDBase && detgoNet
+}
+
+const (
+	simFree = iota // new, or bound
+	simListening
+	simConnected // or connecting: see estAt
+	simRefused   // connect failed; SO_ERROR tells when errAt has passed
+	simClosed
+)
+
+// simAddr is an IP address, IPv4 in its IPv4-mapped IPv6 form, and a port.
+type simAddr struct {
+	ip   [16]byte
+	port int
+}
+
+type simSeg struct {
+	at   int64 // arrival time
+	data []byte
+}
+
+type simDgram struct {
+	at   int64
+	from simAddr
+	data []byte
+}
+
+type simSock struct {
+	fd       int // current descriptor, -1 once closed or not yet accepted
+	family   int
+	typ      int // SOCK_STREAM or SOCK_DGRAM
+	state    int
+	bound    bool
+	v6only   bool
+	linger0  bool
+	sndbuf   int
+	rcvbuf   int
+	local    simAddr
+	remote   simAddr
+	hasPeerA bool // remote is set (connected UDP)
+	opts     []simOpt
+
+	// Listener.
+	backlog int
+	acceptq []*simSock // server ends, ordered by estAt
+
+	// Stream.
+	peer    *simSock
+	estAt   int64 // connected from this time on
+	err     Errno // pending socket error, visible from errAt on
+	errAt   int64
+	rx      []simSeg
+	rxLen   int   // bytes in rx, arrived or not
+	finAt   int64 // the peer's FIN arrives (0: none sent)
+	rstAt   int64 // an RST arrives (0: none sent)
+	rstSeen bool
+	lastAt  int64 // arrival time of the last segment sent to peer
+	shutRd  bool
+	shutWr  bool
+	wantW   bool // a write found the window full
+
+	// Datagram.
+	dgrams []simDgram
+	dgLen  int
+}
+
+type simOpt struct{ level, opt, val int }
+
+type simPort struct{ typ, port int }
+
+type simKernel struct {
+	mu       sync.Mutex
+	fds      []*simSock
+	ports    map[simPort][]*simSock
+	nextPort int
+}
+
+var simk simKernel
+
+func (k *simKernel) init() {
+	if k.ports == nil {
+		k.ports = make(map[simPort][]*simSock)
+		k.nextPort = detgoPortLow + int(detgoNetRand()%(detgoPortHigh-detgoPortLow+1))
+	}
+}
+
+// delay is the transit time of a packet of n bytes.
+func simDelay(n int) int64 {
+	return detgoLatency + int64(detgoNetRand()%detgoJitter) + int64(n)*8*1e9/detgoBandwidth
+}
+
+func (k *simKernel) sock(fd int) *simSock {
+	i := fd - detgoFDBase
+	if i < 0 || i >= len(k.fds) {
+		return nil
+	}
+	return k.fds[i]
+}
+
+func (k *simKernel) alloc(s *simSock) (int, error) {
+	for i, t := range k.fds {
+		if t == nil {
+			k.fds[i] = s
+			s.fd = detgoFDBase + i
+			return s.fd, nil
+		}
+	}
+	if len(k.fds) >= detgoFDMax {
+		return -1, EMFILE
+	}
+	k.fds = append(k.fds, s)
+	s.fd = detgoFDBase + len(k.fds) - 1
+	return s.fd, nil
+}
+
+func notify(s *simSock, mode int32, at int64) {
+	if s != nil && s.fd >= 0 {
+		detgoNetNotify(s.fd, mode, at)
+	}
+}
+
+// Addresses.
+
+var v4prefix = [12]byte{10: 0xff, 11: 0xff}
+
+func (a *simAddr) is4() bool { return [12]byte(a.ip[:12]) == v4prefix }
+
+func (a *simAddr) unspecified() bool {
+	if a.is4() {
+		return a.ip[12]|a.ip[13]|a.ip[14]|a.ip[15] == 0
+	}
+	return a.ip == [16]byte{}
+}
+
+func (a *simAddr) loopback() bool {
+	if a.is4() {
+		return a.ip[12] == 127
+	}
+	return a.ip == [16]byte{15: 1}
+}
+
+func loopbackFor(v4 bool) [16]byte {
+	if v4 {
+		return [16]byte{10: 0xff, 11: 0xff, 12: 127, 15: 1}
+	}
+	return [16]byte{15: 1}
+}
+
+// simFromSockaddr converts sa for a socket of family fam.
+func simFromSockaddr(sa Sockaddr, fam int, v6only bool) (simAddr, error) {
+	var a simAddr
+	switch sa := sa.(type) {
+	case *SockaddrInet4:
+		if fam != AF_INET {
+			return a, EAFNOSUPPORT
+		}
+		copy(a.ip[:], v4prefix[:])
+		copy(a.ip[12:], sa.Addr[:])
+		a.port = sa.Port
+	case *SockaddrInet6:
+		if fam != AF_INET6 {
+			return a, EAFNOSUPPORT
+		}
+		a.ip = sa.Addr
+		a.port = sa.Port
+		if v6only && a.is4() {
+			return a, EINVAL
+		}
+	default:
+		return a, EAFNOSUPPORT
+	}
+	if a.port < 0 || a.port > 0xffff {
+		return a, EINVAL
+	}
+	return a, nil
+}
+
+func (a simAddr) sockaddr(fam int) Sockaddr {
+	if fam == AF_INET {
+		sa := &SockaddrInet4{Port: a.port}
+		copy(sa.Addr[:], a.ip[12:])
+		return sa
+	}
+	return &SockaddrInet6{Port: a.port, Addr: a.ip}
+}
+
+// Ports.
+
+// covers reports whether a socket bound to local (with IPV6_V6ONLY as
+// v6only) receives traffic for ip.
+func covers(local *simAddr, v6only bool, ip *simAddr) bool {
+	switch {
+	case local.ip == ip.ip:
+		return true
+	case !local.unspecified():
+		return false
+	case local.is4():
+		return ip.is4()
+	default: // ::
+		return !ip.is4() || !v6only
+	}
+}
+
+// conflicts reports whether binding s to a would overlap another binding.
+func (k *simKernel) conflicts(s *simSock, a *simAddr) bool {
+	for _, t := range k.ports[simPort{s.typ, a.port}] {
+		if t != s && (covers(&t.local, t.v6only, a) || covers(a, s.v6only, &t.local)) {
+			return true
+		}
+	}
+	return false
+}
+
+func (k *simKernel) bind(s *simSock, a simAddr) error {
+	if a.port == 0 {
+		for range detgoPortHigh - detgoPortLow + 1 {
+			a.port = k.nextPort
+			if k.nextPort++; k.nextPort > detgoPortHigh {
+				k.nextPort = detgoPortLow
+			}
+			if !k.conflicts(s, &a) {
+				break
+			}
+			a.port = 0
+		}
+		if a.port == 0 {
+			return EADDRINUSE
+		}
+	} else if k.conflicts(s, &a) {
+		return EADDRINUSE
+	}
+	s.local = a
+	s.bound = true
+	key := simPort{s.typ, a.port}
+	k.ports[key] = append(k.ports[key], s)
+	return nil
+}
+
+func (k *simKernel) unbind(s *simSock) {
+	if !s.bound {
+		return
+	}
+	key := simPort{s.typ, s.local.port}
+	list := k.ports[key]
+	for i, t := range list {
+		if t == s {
+			list = append(list[:i:i], list[i+1:]...)
+			break
+		}
+	}
+	if len(list) == 0 {
+		delete(k.ports, key)
+	} else {
+		k.ports[key] = list
+	}
+	s.bound = false
+}
+
+// lookup finds the socket of type typ that receives traffic for a; for
+// streams only listeners count.
+func (k *simKernel) lookup(typ int, a *simAddr) *simSock {
+	var wild *simSock
+	for _, t := range k.ports[simPort{typ, a.port}] {
+		if typ == SOCK_STREAM && t.state != simListening {
+			continue
+		}
+		if t.local.ip == a.ip {
+			return t
+		}
+		if wild == nil && covers(&t.local, t.v6only, a) {
+			wild = t
+		}
+	}
+	return wild
+}
+
+// route checks that a destination is reachable and returns it with the
+// wildcard address replaced by loopback, as Linux does.
+func route(s *simSock, sa Sockaddr) (simAddr, error) {
+	a, err := simFromSockaddr(sa, s.family, s.v6only)
+	if err != nil {
+		return a, err
+	}
+	if a.unspecified() {
+		a.ip = loopbackFor(a.is4())
+	}
+	if !a.loopback() {
+		return a, ENETUNREACH // only loopback is simulated
+	}
+	if a.is4() && s.v6only {
+		return a, ENETUNREACH
+	}
+	return a, nil
+}
+
+// autobind gives s a local address for talking to dst.
+func (k *simKernel) autobind(s *simSock, dst *simAddr) error {
+	if !s.bound {
+		if err := k.bind(s, simAddr{ip: loopbackFor(dst.is4())}); err != nil {
+			return err
+		}
+	}
+	if s.local.unspecified() {
+		s.local.ip = loopbackFor(dst.is4())
+	}
+	return nil
+}
+
+// The calls.
+
+func detgoSocket(domain, typ, proto int) (int, error) {
+	typ &^= SOCK_NONBLOCK | SOCK_CLOEXEC
+	if domain != AF_INET && domain != AF_INET6 {
+		return -1, EAFNOSUPPORT // only IPv4 and IPv6 are simulated
+	}
+	switch {
+	case typ == SOCK_STREAM && (proto == 0 || proto == IPPROTO_TCP):
+	case typ == SOCK_DGRAM && (proto == 0 || proto == IPPROTO_UDP):
+	default:
+		return -1, EPROTONOSUPPORT
+	}
+	k := &simk
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.init()
+	s := &simSock{family: domain, typ: typ, sndbuf: detgoBufDefault, rcvbuf: detgoBufDefault}
+	return k.alloc(s)
+}
+
+func detgoSocketpair(domain, typ, proto int) ([2]int, error) {
+	return [2]int{-1, -1}, EAFNOSUPPORT // unix sockets are not simulated
+}
+
+func detgoClose(fd int) error {
+	k := &simk
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	s := k.sock(fd)
+	if s == nil {
+		return EBADF
+	}
+	k.fds[fd-detgoFDBase] = nil
+	s.fd = -1
+	k.closeSock(s)
+	return nil
+}
+
+func (k *simKernel) closeSock(s *simSock) {
+	now := detgoNetNow()
+	k.unbind(s)
+	switch {
+	case s.state == simListening:
+		for _, c := range s.acceptq {
+			c.state = simClosed
+			rst(c.peer, max(now, c.estAt))
+		}
+		s.acceptq = nil
+	case s.typ == SOCK_STREAM && s.state == simConnected && s.peer != nil:
+		if s.rxLen > 0 || s.linger0 {
+			rst(s.peer, max(now, s.estAt))
+		} else if !s.shutWr {
+			fin(s, now)
+		}
+	}
+	s.state = simClosed
+	s.rx, s.rxLen, s.dgrams = nil, 0, nil
+}
+
+// fin sends s's FIN after its data.
+func fin(s *simSock, now int64) {
+	p := s.peer
+	if p == nil || p.finAt != 0 {
+		return
+	}
+	p.finAt = max(s.lastAt, now+simDelay(0))
+	s.lastAt = p.finAt
+	notify(p, 'r', p.finAt)
+}
+
+// rst resets p, the far end of a connection, from time from on.
+func rst(p *simSock, from int64) {
+	if p == nil || p.rstAt != 0 || p.state == simClosed {
+		return
+	}
+	p.rstAt = from + simDelay(0)
+	notify(p, 'r'+'w', p.rstAt)
+}
+
+func detgoBind(fd int, sa Sockaddr) error {
+	k := &simk
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	s := k.sock(fd)
+	if s == nil {
+		return EBADF
+	}
+	if s.bound || s.state != simFree {
+		return EINVAL
+	}
+	a, err := simFromSockaddr(sa, s.family, s.v6only)
+	if err != nil {
+		return err
+	}
+	if !a.unspecified() && !a.loopback() {
+		return EADDRNOTAVAIL // the simulated host has loopback addresses only
+	}
+	return k.bind(s, a)
+}
+
+func detgoListen(fd, backlog int) error {
+	k := &simk
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	s := k.sock(fd)
+	if s == nil {
+		return EBADF
+	}
+	if s.typ != SOCK_STREAM {
+		return EOPNOTSUPP
+	}
+	if s.state != simFree && s.state != simListening {
+		return EINVAL
+	}
+	if !s.bound {
+		var any simAddr
+		if s.family == AF_INET {
+			copy(any.ip[:], v4prefix[:])
+		}
+		if err := k.bind(s, any); err != nil {
+			return err
+		}
+	}
+	s.state = simListening
+	s.backlog = max(backlog, 1)
+	return nil
+}
+
+func detgoConnect(fd int, sa Sockaddr) error {
+	k := &simk
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	s := k.sock(fd)
+	if s == nil {
+		return EBADF
+	}
+	now := detgoNetNow()
+	switch s.state {
+	case simListening:
+		return EISCONN
+	case simConnected:
+		if s.typ == SOCK_DGRAM {
+			break // UDP may connect again
+		}
+		if now < s.estAt {
+			return EALREADY
+		}
+		return EISCONN
+	case simRefused:
+		if now < s.errAt {
+			return EALREADY
+		}
+	case simClosed:
+		return EINVAL
+	}
+	dst, err := route(s, sa)
+	if err != nil {
+		return err
+	}
+	if err := k.autobind(s, &dst); err != nil {
+		return err
+	}
+	if s.typ == SOCK_DGRAM {
+		s.remote, s.hasPeerA, s.state = dst, true, simConnected
+		return nil
+	}
+	l := k.lookup(SOCK_STREAM, &dst)
+	if l == nil || len(l.acceptq) >= l.backlog {
+		// The SYN is answered by an RST.
+		s.state, s.err, s.errAt = simRefused, ECONNREFUSED, now+2*simDelay(0)
+		notify(s, 'w', s.errAt)
+		return EINPROGRESS
+	}
+	synAt := now + simDelay(0)
+	c := &simSock{
+		fd: -1, family: l.family, typ: SOCK_STREAM, state: simConnected,
+		sndbuf: l.sndbuf, rcvbuf: l.rcvbuf,
+		local: dst, remote: s.local, peer: s, estAt: synAt, lastAt: synAt,
+	}
+	s.remote, s.peer, s.state = dst, c, simConnected
+	s.estAt = synAt + simDelay(0)
+	s.lastAt = s.estAt
+	i := len(l.acceptq)
+	for i > 0 && l.acceptq[i-1].estAt > synAt {
+		i--
+	}
+	l.acceptq = append(l.acceptq, nil)
+	copy(l.acceptq[i+1:], l.acceptq[i:])
+	l.acceptq[i] = c
+	notify(l, 'r', synAt)
+	notify(s, 'w', s.estAt)
+	return EINPROGRESS
+}
+
+func detgoAccept(fd int) (int, Sockaddr, error) {
+	k := &simk
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	l := k.sock(fd)
+	if l == nil {
+		return -1, nil, EBADF
+	}
+	if l.state != simListening {
+		return -1, nil, EINVAL
+	}
+	if len(l.acceptq) == 0 || l.acceptq[0].estAt > detgoNetNow() {
+		return -1, nil, EAGAIN
+	}
+	c := l.acceptq[0]
+	l.acceptq = l.acceptq[1:]
+	nfd, err := k.alloc(c)
+	if err != nil {
+		c.state = simClosed
+		rst(c.peer, detgoNetNow())
+		return -1, nil, err
+	}
+	return nfd, c.remote.sockaddr(c.family), nil
+}
+
+func detgoShutdown(fd, how int) error {
+	k := &simk
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	s := k.sock(fd)
+	if s == nil {
+		return EBADF
+	}
+	if s.state != simConnected || s.typ != SOCK_STREAM {
+		return ENOTCONN
+	}
+	if how == SHUT_RD || how == SHUT_RDWR {
+		s.shutRd = true
+		notify(s, 'r', 0)
+	}
+	if how == SHUT_WR || how == SHUT_RDWR {
+		if !s.shutWr {
+			fin(s, detgoNetNow())
+			s.shutWr = true
+		}
+	}
+	return nil
+}
+
+func detgoGetsockname(fd int) (Sockaddr, error) {
+	k := &simk
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	s := k.sock(fd)
+	if s == nil {
+		return nil, EBADF
+	}
+	a := s.local
+	if !s.bound && s.family == AF_INET {
+		copy(a.ip[:], v4prefix[:])
+	}
+	return a.sockaddr(s.family), nil
+}
+
+func detgoGetpeername(fd int) (Sockaddr, error) {
+	k := &simk
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	s := k.sock(fd)
+	if s == nil {
+		return nil, EBADF
+	}
+	switch {
+	case s.typ == SOCK_DGRAM && s.hasPeerA:
+	case s.state == simConnected && detgoNetNow() >= s.estAt:
+	default:
+		return nil, ENOTCONN
+	}
+	return s.remote.sockaddr(s.family), nil
+}
+
+func detgoGetsockoptInt(fd, level, opt int) (int, error) {
+	k := &simk
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	s := k.sock(fd)
+	if s == nil {
+		return 0, EBADF
+	}
+	if level == SOL_SOCKET {
+		switch opt {
+		case SO_ERROR:
+			if s.err != 0 && detgoNetNow() >= s.errAt {
+				e := s.err
+				s.err = 0
+				if s.state == simRefused {
+					s.state = simFree
+				}
+				return int(e), nil
+			}
+			return 0, nil
+		case SO_TYPE:
+			return s.typ, nil
+		case SO_SNDBUF:
+			return s.sndbuf, nil
+		case SO_RCVBUF:
+			return s.rcvbuf, nil
+		case SO_ACCEPTCONN:
+			return b2i(s.state == simListening), nil
+		}
+	}
+	if level == IPPROTO_IPV6 && opt == IPV6_V6ONLY {
+		return b2i(s.v6only), nil
+	}
+	for _, o := range s.opts {
+		if o.level == level && o.opt == opt {
+			return o.val, nil
+		}
+	}
+	return 0, nil
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func detgoSetsockoptInt(fd, level, opt, value int) error {
+	k := &simk
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	s := k.sock(fd)
+	if s == nil {
+		return EBADF
+	}
+	switch {
+	case level == IPPROTO_IPV6 && opt == IPV6_V6ONLY:
+		if s.family != AF_INET6 {
+			return ENOPROTOOPT
+		}
+		if s.bound {
+			return EINVAL
+		}
+		s.v6only = value != 0
+		return nil
+	case level == SOL_SOCKET && opt == SO_SNDBUF:
+		s.sndbuf = max(2*value, 4608) // Linux doubles it for bookkeeping
+		return nil
+	case level == SOL_SOCKET && opt == SO_RCVBUF:
+		s.rcvbuf = max(2*value, 2304)
+		return nil
+	}
+	for i := range s.opts {
+		if s.opts[i].level == level && s.opts[i].opt == opt {
+			s.opts[i].val = value
+			return nil
+		}
+	}
+	s.opts = append(s.opts, simOpt{level, opt, value})
+	return nil
+}
+
+func detgoSetsockoptLinger(fd int, l *Linger) error {
+	k := &simk
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	s := k.sock(fd)
+	if s == nil {
+		return EBADF
+	}
+	s.linger0 = l.Onoff != 0 && l.Linger == 0
+	return nil
+}
+
+func detgoRead(fd int, p []byte) (int, error) {
+	n, _, err := detgoRecv(fd, p, false)
+	return n, err
+}
+
+// detgoRecv reads from a stream or receives a datagram; from is set for
+// datagrams when wantFrom is true.
+func detgoRecv(fd int, p []byte, wantFrom bool) (int, Sockaddr, error) {
+	k := &simk
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	s := k.sock(fd)
+	if s == nil {
+		return 0, nil, EBADF
+	}
+	now := detgoNetNow()
+	if s.err != 0 && now >= s.errAt && s.state != simRefused {
+		e := s.err
+		s.err = 0
+		return 0, nil, e
+	}
+	if s.typ == SOCK_DGRAM {
+		return s.recvDgram(p, now, wantFrom)
+	}
+	switch s.state {
+	case simConnected:
+	case simRefused:
+		return 0, nil, EAGAIN
+	case simListening:
+		return 0, nil, EINVAL
+	default:
+		return 0, nil, ENOTCONN
+	}
+	if now < s.estAt {
+		return 0, nil, EAGAIN
+	}
+	if s.rstAt != 0 && now >= s.rstAt {
+		if s.rstSeen {
+			return 0, nil, nil
+		}
+		s.rstSeen = true
+		s.rx, s.rxLen = nil, 0
+		return 0, nil, ECONNRESET
+	}
+	if s.shutRd {
+		return 0, nil, nil
+	}
+	n := 0
+	for len(s.rx) > 0 && s.rx[0].at <= now && n < len(p) {
+		m := copy(p[n:], s.rx[0].data)
+		n += m
+		if m == len(s.rx[0].data) {
+			s.rx[0].data = nil
+			s.rx = s.rx[1:]
+		} else {
+			s.rx[0].data = s.rx[0].data[m:]
+		}
+	}
+	if n > 0 {
+		s.rxLen -= n
+		if w := s.peer; w != nil && w.wantW {
+			w.wantW = false
+			notify(w, 'w', now+simDelay(0)) // the ACK that opens the window
+		}
+		return n, nil, nil
+	}
+	if s.finAt != 0 && now >= s.finAt {
+		return 0, nil, nil
+	}
+	return 0, nil, EAGAIN
+}
+
+func (s *simSock) recvDgram(p []byte, now int64, wantFrom bool) (int, Sockaddr, error) {
+	best := -1
+	for i, d := range s.dgrams {
+		if d.at <= now && (best < 0 || d.at < s.dgrams[best].at) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return 0, nil, EAGAIN
+	}
+	d := s.dgrams[best]
+	s.dgrams = append(s.dgrams[:best:best], s.dgrams[best+1:]...)
+	s.dgLen -= len(d.data)
+	n := copy(p, d.data) // the rest of a long datagram is lost, as with MSG_TRUNC unset
+	var from Sockaddr
+	if wantFrom {
+		from = d.from.sockaddr(s.family)
+	}
+	return n, from, nil
+}
+
+func detgoWrite(fd int, p []byte) (int, error) {
+	return detgoSend(fd, p, nil)
+}
+
+// detgoSend writes to a stream, or sends a datagram to `to` (nil: the
+// connected address).
+func detgoSend(fd int, p []byte, to Sockaddr) (int, error) {
+	k := &simk
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	s := k.sock(fd)
+	if s == nil {
+		return 0, EBADF
+	}
+	now := detgoNetNow()
+	if s.typ == SOCK_DGRAM {
+		return k.sendDgram(s, p, to, now)
+	}
+	if to != nil && s.state != simConnected {
+		return 0, EOPNOTSUPP // TCP Fast Open is not simulated
+	}
+	switch {
+	case s.state == simRefused && now < s.errAt:
+		return 0, EAGAIN
+	case s.state != simConnected:
+		return 0, ENOTCONN
+	case now < s.estAt:
+		return 0, EAGAIN
+	case s.shutWr:
+		return 0, EPIPE
+	case s.rstAt != 0 && now >= s.rstAt:
+		if !s.rstSeen {
+			s.rstSeen = true
+			return 0, ECONNRESET
+		}
+		return 0, EPIPE
+	}
+	if len(p) == 0 {
+		return 0, nil
+	}
+	peer := s.peer
+	if peer.state == simClosed {
+		// The data is lost and the peer's kernel answers with an RST.
+		rst(s, now)
+		return len(p), nil
+	}
+	room := s.sndbuf + peer.rcvbuf - peer.rxLen
+	if room <= 0 {
+		s.wantW = true
+		return 0, EAGAIN
+	}
+	n := min(len(p), room)
+	data := make([]byte, n)
+	copy(data, p)
+	at := max(s.lastAt, now+simDelay(n))
+	s.lastAt = at
+	peer.rx = append(peer.rx, simSeg{at, data})
+	peer.rxLen += n
+	notify(peer, 'r', at)
+	return n, nil
+}
+
+func (k *simKernel) sendDgram(s *simSock, p []byte, to Sockaddr, now int64) (int, error) {
+	var dst simAddr
+	if to == nil {
+		if !s.hasPeerA {
+			return 0, EDESTADDRREQ
+		}
+		dst = s.remote
+	} else {
+		var err error
+		if dst, err = route(s, to); err != nil {
+			return 0, err
+		}
+		if err := k.autobind(s, &dst); err != nil {
+			return 0, err
+		}
+	}
+	if len(p) > 65507 {
+		return 0, EMSGSIZE
+	}
+	from := s.local
+	if from.unspecified() {
+		from.ip = loopbackFor(dst.is4())
+	}
+	r := k.lookup(SOCK_DGRAM, &dst)
+	if r != nil && r.hasPeerA && r.remote != from {
+		r = nil // a connected socket takes datagrams from its peer only
+	}
+	at := now + simDelay(len(p))
+	if r == nil {
+		if s.hasPeerA && to == nil {
+			s.err, s.errAt = ECONNREFUSED, at+simDelay(0) // ICMP port unreachable
+			notify(s, 'r', s.errAt)
+		}
+		return len(p), nil
+	}
+	if r.dgLen+len(p) > r.rcvbuf {
+		return len(p), nil // the receive buffer is full: dropped
+	}
+	data := make([]byte, len(p))
+	copy(data, p)
+	r.dgrams = append(r.dgrams, simDgram{at, from, data})
+	r.dgLen += len(p)
+	notify(r, 'r', at)
+	return len(p), nil
+}
+
+func detgoRecvfrom(fd int, p []byte, flags int) (int, Sockaddr, error) {
+	if flags != 0 {
+		return 0, nil, EOPNOTSUPP // MSG_PEEK and friends are not simulated
+	}
+	return detgoRecv(fd, p, true)
+}
+
+func detgoSendto(fd int, p []byte, flags int, to Sockaddr) error {
+	if flags != 0 {
+		return EOPNOTSUPP
+	}
+	_, err := detgoSend(fd, p, to)
+	return err
+}
+
+// detgoWritev writes the buffers of a writev call in order and stops at the
+// first short write, as the kernel does.
+func detgoWritev(fd int, bufs [][]byte) (int, error) {
+	total := 0
+	for _, b := range bufs {
+		n, err := detgoWrite(fd, b)
+		total += n
+		if err != nil || n < len(b) {
+			if total > 0 {
+				return total, nil
+			}
+			return 0, err
+		}
+	}
+	return total, nil
+}
+
+func detgoRecvfromInet4(fd int, p []byte, flags int, from *SockaddrInet4) (int, error) {
+	n, sa, err := detgoRecvfrom(fd, p, flags)
+	if sa4, ok := sa.(*SockaddrInet4); ok && from != nil {
+		*from = *sa4
+	}
+	return n, err
+}
+
+func detgoRecvfromInet6(fd int, p []byte, flags int, from *SockaddrInet6) (int, error) {
+	n, sa, err := detgoRecvfrom(fd, p, flags)
+	if sa6, ok := sa.(*SockaddrInet6); ok && from != nil {
+		*from = *sa6
+	}
+	return n, err
+}
