@@ -20,8 +20,10 @@
 //   - Ports: one table per protocol; 0 picks an ephemeral port from a
 //     sequence that starts at a seeded offset. A dual-stack socket (AF_INET6,
 //     IPV6_V6ONLY off, bound to ::) also takes IPv4, seen as ::ffff:a.b.c.d.
-//   - Every packet takes the link latency plus seeded jitter plus its size
-//     at the link bandwidth (detgoLatency, detgoJitter, detgoBandwidth).
+//   - Every packet takes the link latency (default 50us) plus seeded jitter
+//     (default up to 10us) plus its size at the link bandwidth (10 Gbit/s).
+//     A test can change latency and jitter with the sim package
+//     (detgo_sim.go).
 //     State that a packet changes is stored with the virtual time at which
 //     the packet arrives and is looked at lazily: a read returns the data
 //     whose arrival time has passed, accept the connections whose SYN has
@@ -60,9 +62,7 @@ const (
 	detgoFDBase = 1 << 29 // keep in step with runtime/detgo_netpoll.go
 	detgoFDMax  = 1 << 16
 
-	detgoLatency   = 50_000 // ns, one way, per packet
-	detgoJitter    = 10_000 // ns, uniform extra delay per packet
-	detgoBandwidth = 10e9   // bits per second
+	detgoBandwidth = 10e9 // bits per second
 
 	detgoBufDefault = 128 << 10 // SO_SNDBUF and SO_RCVBUF
 	detgoPortLow    = 32768     // ephemeral range, as Linux's default
@@ -151,9 +151,11 @@ type simKernel struct {
 	fds      []*simSock
 	ports    map[simPort][]*simSock
 	nextPort int
+	latency  int64 // ns, one way, per packet
+	jitter   int64 // ns, uniform extra delay per packet, drawn from [0, jitter)
 }
 
-var simk simKernel
+var simk = simKernel{latency: 50_000, jitter: 10_000}
 
 func (k *simKernel) init() {
 	if k.ports == nil {
@@ -162,9 +164,13 @@ func (k *simKernel) init() {
 	}
 }
 
-// delay is the transit time of a packet of n bytes.
+// simDelay is the transit time of a packet of n bytes.
 func simDelay(n int) int64 {
-	return detgoLatency + int64(detgoNetRand()%detgoJitter) + int64(n)*8*1e9/detgoBandwidth
+	d := simk.latency + int64(n)*8*1e9/detgoBandwidth
+	if simk.jitter > 0 {
+		d += int64(detgoNetRand() % uint64(simk.jitter))
+	}
+	return d
 }
 
 func (k *simKernel) sock(fd int) *simSock {
