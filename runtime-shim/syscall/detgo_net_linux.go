@@ -35,8 +35,8 @@
 //     order. A writer may have sndbuf+rcvbuf unread bytes in flight; beyond
 //     that writes are short or EAGAIN until the reader reads. Close sends a
 //     FIN, or an RST if unread data was left (or SO_LINGER 0); shutdown
-//     SHUT_WR sends a FIN. A write to a closed peer succeeds once and draws
-//     an RST, after which writes fail with EPIPE.
+//     SHUT_WR sends a FIN. Writes to a closed peer fill the window and draw
+//     an RST; once it arrives they fail with ECONNRESET, then EPIPE.
 //   - UDP: datagrams keep their boundaries and each draws its own jitter,
 //     so they may be reordered. Sending to a port nobody bound drops the
 //     datagram; a connected sender then gets ECONNREFUSED, as with ICMP.
@@ -436,12 +436,12 @@ func (k *simKernel) closeSock(s *simSock) {
 	case s.state == simListening:
 		for _, c := range s.acceptq {
 			c.state = simClosed
-			rst(c.peer, max(now, c.estAt))
+			rst(c.peer, max(now, c.estAt), c.lastAt)
 		}
 		s.acceptq = nil
 	case s.typ == SOCK_STREAM && s.state == simConnected && s.peer != nil:
 		if s.rxLen > 0 || s.linger0 {
-			rst(s.peer, max(now, s.estAt))
+			rst(s.peer, max(now, s.estAt), s.lastAt)
 		} else if !s.shutWr {
 			fin(s, now)
 		}
@@ -461,12 +461,13 @@ func fin(s *simSock, now int64) {
 	notify(p, 'r', p.finAt)
 }
 
-// rst resets p, the far end of a connection, from time from on.
-func rst(p *simSock, from int64) {
+// rst resets p, the far end of a connection: the RST leaves at from and,
+// like any segment, arrives after the data sent before it (after).
+func rst(p *simSock, from, after int64) {
 	if p == nil || p.rstAt != 0 || p.state == simClosed {
 		return
 	}
-	p.rstAt = from + simDelay(0)
+	p.rstAt = max(after, from+simDelay(0))
 	notify(p, 'r'+'w', p.rstAt)
 }
 
@@ -604,7 +605,7 @@ func detgoAccept(fd int) (int, Sockaddr, error) {
 	nfd, err := k.alloc(c)
 	if err != nil {
 		c.state = simClosed
-		rst(c.peer, detgoNetNow())
+		rst(c.peer, detgoNetNow(), c.lastAt)
 		return -1, nil, err
 	}
 	return nfd, c.remote.sockaddr(c.family), nil
@@ -797,19 +798,11 @@ func detgoRecv(fd int, p []byte, wantFrom bool) (int, Sockaddr, error) {
 	if now < s.estAt {
 		return 0, nil, EAGAIN
 	}
-	if s.rstAt != 0 && now >= s.rstAt {
-		if s.rstSeen {
-			return 0, nil, nil
-		}
-		s.rstSeen = true
-		s.rx, s.rxLen = nil, 0
-		return 0, nil, ECONNRESET
-	}
 	if s.shutRd {
 		return 0, nil, nil
 	}
 	n := 0
-	for len(s.rx) > 0 && s.rx[0].at <= now && n < len(p) {
+	for len(s.rx) > 0 && s.rx[0].at <= now && n < len(p) && !s.rstSeen {
 		m := copy(p[n:], s.rx[0].data)
 		n += m
 		if m == len(s.rx[0].data) {
@@ -826,6 +819,15 @@ func detgoRecv(fd int, p []byte, wantFrom bool) (int, Sockaddr, error) {
 			notify(w, 'w', now+simDelay(0)) // the ACK that opens the window
 		}
 		return n, nil, nil
+	}
+	if s.rstAt != 0 && now >= s.rstAt {
+		// As in Linux, what arrived before the reset is still read first.
+		if s.rstSeen {
+			return 0, nil, nil
+		}
+		s.rstSeen = true
+		s.rx, s.rxLen = nil, 0
+		return 0, nil, ECONNRESET
 	}
 	if s.finAt != 0 && now >= s.finAt {
 		return 0, nil, nil
@@ -895,21 +897,24 @@ func detgoSend(fd int, p []byte, to Sockaddr) (int, error) {
 		return 0, nil
 	}
 	peer := s.peer
-	if peer.state == simClosed {
-		// The data is lost and the peer's kernel answers with an RST.
-		rst(s, now)
-		return len(p), nil
-	}
 	room := s.sndbuf + peer.rcvbuf - peer.rxLen
 	if room <= 0 {
 		s.wantW = true
 		return 0, EAGAIN
 	}
 	n := min(len(p), room)
-	data := make([]byte, n)
-	copy(data, p)
 	at := max(s.lastAt, now+simDelay(n))
 	s.lastAt = at
+	if peer.state == simClosed {
+		// The data is lost and the peer's kernel answers with an RST.
+		// Until it arrives the bytes fill the window, so that a writer
+		// that keeps writing blocks and then sees the reset, as in Linux.
+		rst(s, at, 0)
+		peer.rxLen += n
+		return n, nil
+	}
+	data := make([]byte, n)
+	copy(data, p)
 	peer.rx = append(peer.rx, simSeg{at, data})
 	peer.rxLen += n
 	notify(peer, 'r', at)
