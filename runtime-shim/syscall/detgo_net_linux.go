@@ -999,6 +999,45 @@ func detgoWritev(fd int, bufs [][]byte) (int, error) {
 	return total, nil
 }
 
+// detgoRecvmsg is recvmsg without control messages.
+func detgoRecvmsg(fd int, p, oob []byte, flags int) (n, oobn, recvflags int, from Sockaddr, err error) {
+	n, from, err = detgoRecvfrom(fd, p, flags)
+	return n, 0, 0, from, err
+}
+
+func detgoRecvmsgInet4(fd int, p, oob []byte, flags int, from *SockaddrInet4) (n, oobn, recvflags int, err error) {
+	n, err = detgoRecvfromInet4(fd, p, flags, from)
+	return n, 0, 0, err
+}
+
+func detgoRecvmsgInet6(fd int, p, oob []byte, flags int, from *SockaddrInet6) (n, oobn, recvflags int, err error) {
+	n, err = detgoRecvfromInet6(fd, p, flags, from)
+	return n, 0, 0, err
+}
+
+// detgoSendmsgN is sendmsg; control messages are not simulated.
+func detgoSendmsgN(fd int, p, oob []byte, to Sockaddr, flags int) (int, error) {
+	if flags != 0 || len(oob) > 0 {
+		return 0, EOPNOTSUPP
+	}
+	return detgoSend(fd, p, to)
+}
+
+// sockaddr4 and sockaddr6 turn a typed address into a Sockaddr, nil for nil.
+func sockaddr4(a *SockaddrInet4) Sockaddr {
+	if a == nil {
+		return nil
+	}
+	return a
+}
+
+func sockaddr6(a *SockaddrInet6) Sockaddr {
+	if a == nil {
+		return nil
+	}
+	return a
+}
+
 func detgoRecvfromInet4(fd int, p []byte, flags int, from *SockaddrInet4) (int, error) {
 	n, sa, err := detgoRecvfrom(fd, p, flags)
 	if sa4, ok := sa.(*SockaddrInet4); ok && from != nil {
