@@ -53,6 +53,7 @@ var detgoNet struct {
 	realFDs atomic.Int32           // real descriptors registered with epoll
 	stream  detgoStream            // latencies, jitter, ephemeral ports
 	seeded  bool
+	epoch   uint64 // tests started; the fake kernel redraws its port sequence when it changes
 }
 
 // detgoNetpollopen is netpollopen in detgo mode. A fake fd is only recorded;
@@ -133,6 +134,20 @@ func syscall_detgoNetRand() uint64 {
 		detgoNet.seeded = true
 	}
 	return detgoNet.stream.next()
+}
+
+// detgoNetTestStart reseeds the network stream when a test starts (from
+// detgoTestStart, with the test's own seed), so that a test sees the same
+// ports and latencies whether it runs after others or alone.
+func detgoNetTestStart(seed uint64) {
+	detgoNet.stream.init(seed, detgoStreamNet)
+	detgoNet.seeded = true
+	detgoNet.epoch++
+}
+
+//go:linkname syscall_detgoNetEpoch syscall.detgoNetEpoch
+func syscall_detgoNetEpoch() uint64 {
+	return detgoNet.epoch
 }
 
 // syscall_detgoNetNotify makes fd ready for mode ('r', 'w' or 'r'+'w') at

@@ -17,8 +17,10 @@
 //     Binding to them or to the wildcard addresses works; connecting or
 //     sending anywhere else fails with ENETUNREACH. AF_UNIX, AF_NETLINK and
 //     raw sockets are EAFNOSUPPORT / EPROTONOSUPPORT.
-//   - Ports: one table per protocol; 0 picks an ephemeral port from a
-//     sequence that starts at a seeded offset. A dual-stack socket (AF_INET6,
+//   - Ports: one table per protocol; 0 picks the first free port at or
+//     after a base drawn anew for each test, so that a test run alone (-run)
+//     sees the ports it sees in a full run. Freed ports are reused at once
+//     (there is no TIME_WAIT: no stray segment can reach a new connection). A dual-stack socket (AF_INET6,
 //     IPV6_V6ONLY off, bound to ::) also takes IPv4, seen as ::ffff:a.b.c.d.
 //   - Every packet takes the link latency (default 50us) plus seeded jitter
 //     (default up to 10us) plus its size at the link bandwidth (10 Gbit/s).
@@ -56,6 +58,7 @@ import "sync"
 func detgoNetEnabled() bool
 func detgoNetNow() int64
 func detgoNetRand() uint64
+func detgoNetEpoch() uint64
 func detgoNetNotify(fd int, mode int32, when int64)
 
 const (
@@ -150,7 +153,8 @@ type simKernel struct {
 	mu       sync.Mutex
 	fds      []*simSock
 	ports    map[simPort][]*simSock
-	nextPort int
+	portBase int    // where the search for a free ephemeral port starts
+	portTest uint64 // detgoNetEpoch when portBase was drawn, plus one
 	latency  int64 // ns, one way, per packet
 	jitter   int64 // ns, uniform extra delay per packet, drawn from [0, jitter)
 }
@@ -160,7 +164,6 @@ var simk = simKernel{latency: 50_000, jitter: 10_000}
 func (k *simKernel) init() {
 	if k.ports == nil {
 		k.ports = make(map[simPort][]*simSock)
-		k.nextPort = detgoPortLow + int(detgoNetRand()%(detgoPortHigh-detgoPortLow+1))
 	}
 }
 
@@ -297,11 +300,14 @@ func (k *simKernel) conflicts(s *simSock, a *simAddr) bool {
 
 func (k *simKernel) bind(s *simSock, a simAddr) error {
 	if a.port == 0 {
-		for range detgoPortHigh - detgoPortLow + 1 {
-			a.port = k.nextPort
-			if k.nextPort++; k.nextPort > detgoPortHigh {
-				k.nextPort = detgoPortLow
-			}
+		if e := detgoNetEpoch() + 1; k.portTest != e {
+			// A new test (or the first port): the search starts at a
+			// point drawn from the test's own stream.
+			k.portTest = e
+			k.portBase = detgoPortLow + int(detgoNetRand()%(detgoPortHigh-detgoPortLow+1))
+		}
+		for i := range detgoPortHigh - detgoPortLow + 1 {
+			a.port = detgoPortLow + (k.portBase-detgoPortLow+i)%(detgoPortHigh-detgoPortLow+1)
 			if !k.conflicts(s, &a) {
 				break
 			}
