@@ -16,7 +16,9 @@
 //   - One host with two loopback addresses ranges, 127.0.0.0/8 and ::1.
 //     Binding to them or to the wildcard addresses works; connecting or
 //     sending anywhere else fails with ENETUNREACH. AF_UNIX, AF_NETLINK and
-//     raw sockets are EAFNOSUPPORT / EPROTONOSUPPORT.
+//     raw sockets are EAFNOSUPPORT / EPROTONOSUPPORT, and so is a socket(2)
+//     or socketpair(2) made through RawSyscall6 directly (x/sys/unix), so no
+//     real socket can exist in a simulated process.
 //   - Ports: one table per protocol; 0 picks the first free port at or
 //     after a base drawn anew for each test, so that a test run alone (-run)
 //     sees the ports it sees in a full run. Freed ports are reused at once
