@@ -12,7 +12,9 @@
 //
 //   - Descriptors are detgoFDBase+n, lowest free n first. Real descriptors
 //     (files, pipes, stdout) are far below and keep the real kernel; a fake
-//     descriptor that reaches an unhooked call gets EBADF from it.
+//     descriptor that reaches an unhooked call gets EBADF from it. dup (and
+//     fcntl F_DUPFD, internal/syscall/unix) adds descriptors to a socket; it
+//     closes with its last one.
 //   - One host with two loopback addresses ranges, 127.0.0.0/8 and ::1.
 //     Binding to them or to the wildcard addresses works; connecting or
 //     sending anywhere else fails with ENETUNREACH. AF_UNIX, AF_NETLINK and
@@ -22,13 +24,13 @@
 //   - Ports: one table per protocol; 0 picks the first free port at or
 //     after a base drawn anew for each test, so that a test run alone (-run)
 //     sees the ports it sees in a full run. Freed ports are reused at once
-//     (there is no TIME_WAIT: no stray segment can reach a new connection). A dual-stack socket (AF_INET6,
-//     IPV6_V6ONLY off, bound to ::) also takes IPv4, seen as ::ffff:a.b.c.d.
+//     (there is no TIME_WAIT: no stray segment can reach a new connection).
+//     A dual-stack socket (AF_INET6, IPV6_V6ONLY off, bound to ::) also
+//     takes IPv4, seen as ::ffff:a.b.c.d.
 //   - Every packet takes the link latency (default 50us) plus seeded jitter
-//     (default up to 10us) plus its size at the link bandwidth (10 Gbit/s).
-//     A test can change latency and jitter with the sim package
-//     (detgo_sim.go).
-//     State that a packet changes is stored with the virtual time at which
+//     (default up to 10us) plus its size at the link bandwidth (10 Gbit/s);
+//     a test can change latency and jitter with the sim package
+//     (detgo_sim.go). State that a packet changes is stored with the virtual time at which
 //     the packet arrives and is looked at lazily: a read returns the data
 //     whose arrival time has passed, accept the connections whose SYN has
 //     arrived. At each arrival time the runtime is told (detgoNetNotify) to
@@ -109,7 +111,7 @@ type simDgram struct {
 }
 
 type simSock struct {
-	fd       int // current descriptor, -1 once closed or not yet accepted
+	fds      []int // open descriptors (dup makes more); none until accepted
 	family   int
 	typ      int // SOCK_STREAM or SOCK_DGRAM
 	state    int
@@ -186,25 +188,31 @@ func (k *simKernel) sock(fd int) *simSock {
 	return k.fds[i]
 }
 
+// alloc gives s a new descriptor, the lowest free one.
 func (k *simKernel) alloc(s *simSock) (int, error) {
-	for i, t := range k.fds {
-		if t == nil {
-			k.fds[i] = s
-			s.fd = detgoFDBase + i
-			return s.fd, nil
+	i := 0
+	for i < len(k.fds) && k.fds[i] != nil {
+		i++
+	}
+	if i == len(k.fds) {
+		if len(k.fds) >= detgoFDMax {
+			return -1, EMFILE
 		}
+		k.fds = append(k.fds, nil)
 	}
-	if len(k.fds) >= detgoFDMax {
-		return -1, EMFILE
-	}
-	k.fds = append(k.fds, s)
-	s.fd = detgoFDBase + len(k.fds) - 1
-	return s.fd, nil
+	k.fds[i] = s
+	fd := detgoFDBase + i
+	s.fds = append(s.fds, fd)
+	return fd, nil
 }
 
+// notify tells the poller that every descriptor of s may be ready at at.
 func notify(s *simSock, mode int32, at int64) {
-	if s != nil && s.fd >= 0 {
-		detgoNetNotify(s.fd, mode, at)
+	if s == nil {
+		return
+	}
+	for _, fd := range s.fds {
+		detgoNetNotify(fd, mode, at)
 	}
 }
 
@@ -432,9 +440,28 @@ func detgoClose(fd int) error {
 		return EBADF
 	}
 	k.fds[fd-detgoFDBase] = nil
-	s.fd = -1
-	k.closeSock(s)
+	for i, f := range s.fds {
+		if f == fd {
+			s.fds = append(s.fds[:i:i], s.fds[i+1:]...)
+			break
+		}
+	}
+	if len(s.fds) == 0 {
+		k.closeSock(s) // the last descriptor of the socket
+	}
 	return nil
+}
+
+// detgoDup is dup(2): another descriptor for the same socket.
+func detgoDup(fd int) (int, error) {
+	k := &simk
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	s := k.sock(fd)
+	if s == nil {
+		return -1, EBADF
+	}
+	return k.alloc(s)
 }
 
 func (k *simKernel) closeSock(s *simSock) {
@@ -575,7 +602,7 @@ func detgoConnect(fd int, sa Sockaddr) error {
 	}
 	synAt := now + simDelay(0)
 	c := &simSock{
-		fd: -1, family: l.family, typ: SOCK_STREAM, state: simConnected,
+		family: l.family, typ: SOCK_STREAM, state: simConnected,
 		sndbuf: l.sndbuf, rcvbuf: l.rcvbuf,
 		local: dst, remote: s.local, peer: s, estAt: synAt, lastAt: synAt,
 	}
@@ -988,23 +1015,6 @@ func detgoSendto(fd int, p []byte, flags int, to Sockaddr) error {
 	}
 	_, err := detgoSend(fd, p, to)
 	return err
-}
-
-// detgoWritev writes the buffers of a writev call in order and stops at the
-// first short write, as the kernel does.
-func detgoWritev(fd int, bufs [][]byte) (int, error) {
-	total := 0
-	for _, b := range bufs {
-		n, err := detgoWrite(fd, b)
-		total += n
-		if err != nil || n < len(b) {
-			if total > 0 {
-				return total, nil
-			}
-			return 0, err
-		}
-	}
-	return total, nil
 }
 
 // detgoRecvmsg is recvmsg without control messages.
