@@ -118,6 +118,19 @@ func syscall_detgoNetEnabled() bool {
 	return detgo.enabled
 }
 
+// internal/poll and internal/syscall/unix ask too: they tell simulated
+// sockets by number, and a number alone is not proof outside detgo.
+//
+//go:linkname poll_runtime_detgoNetEnabled internal/poll.runtime_detgoNetEnabled
+func poll_runtime_detgoNetEnabled() bool {
+	return detgo.enabled
+}
+
+//go:linkname unix_runtime_detgoNetEnabled internal/syscall/unix.runtime_detgoNetEnabled
+func unix_runtime_detgoNetEnabled() bool {
+	return detgo.enabled
+}
+
 //go:linkname syscall_detgoNetNow syscall.detgoNetNow
 func syscall_detgoNetNow() int64 {
 	return detgoNanotime()
