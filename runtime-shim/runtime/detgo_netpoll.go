@@ -43,8 +43,8 @@ import (
 )
 
 const (
-	detgoNetFDBase = 1 << 29 // first fake fd; keep in step with syscall/detgo_net_linux.go
-	detgoNetFDMax  = 1 << 16 // number of fake fds
+	detgoNetFDBase = 1 << 29  // first fake fd; keep in step with syscall/detgo_net_linux.go
+	detgoNetFDMax  = 1 << 16  // number of fake fds
 	detgoStreamNet = 0x6e6574 // "net": label of the network stream
 )
 

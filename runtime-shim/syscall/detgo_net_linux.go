@@ -21,10 +21,14 @@
 //     raw sockets are EAFNOSUPPORT / EPROTONOSUPPORT, and so is a socket(2)
 //     or socketpair(2) made through RawSyscall6 directly (x/sys/unix), so no
 //     real socket can exist in a simulated process.
-//   - Ports: one table per protocol; 0 picks the first free port at or
-//     after a base drawn anew for each test, so that a test run alone (-run)
-//     sees the ports it sees in a full run. Freed ports are reused at once
-//     (there is no TIME_WAIT: no stray segment can reach a new connection).
+//   - Ports: one table per protocol; 0 picks the next free port of a
+//     sequence that restarts, for each test, at a point drawn from the test's
+//     stream, so that a test run alone (-run) sees the ports it sees in a
+//     full run. Ports are not reused soon (code tells connections apart by
+//     their client port), with one exception that keeps the sequence
+//     independent of net's one-time IPv6 probe: an ephemeral port that was
+//     never used for traffic (bound, then closed) goes back to the sequence
+//     if it was the last one handed out.
 //     A dual-stack socket (AF_INET6, IPV6_V6ONLY off, bound to ::) also
 //     takes IPv4, seen as ::ffff:a.b.c.d.
 //   - Every packet takes the link latency (default 50us) plus seeded jitter
@@ -111,19 +115,21 @@ type simDgram struct {
 }
 
 type simSock struct {
-	fds      []int // open descriptors (dup makes more); none until accepted
-	family   int
-	typ      int // SOCK_STREAM or SOCK_DGRAM
-	state    int
-	bound    bool
-	v6only   bool
-	linger0  bool
-	sndbuf   int
-	rcvbuf   int
-	local    simAddr
-	remote   simAddr
-	hasPeerA bool // remote is set (connected UDP)
-	opts     []simOpt
+	fds       []int // open descriptors (dup makes more); none until accepted
+	family    int
+	typ       int // SOCK_STREAM or SOCK_DGRAM
+	state     int
+	bound     bool
+	ephemeral bool // the port was picked by the kernel
+	used      bool // it listened, connected or sent: its port has been seen
+	v6only    bool
+	linger0   bool
+	sndbuf    int
+	rcvbuf    int
+	local     simAddr
+	remote    simAddr
+	hasPeerA  bool // remote is set (connected UDP)
+	opts      []simOpt
 
 	// Listener.
 	backlog int
@@ -157,10 +163,10 @@ type simKernel struct {
 	mu       sync.Mutex
 	fds      []*simSock
 	ports    map[simPort][]*simSock
-	portBase int    // where the search for a free ephemeral port starts
-	portTest uint64 // detgoNetEpoch when portBase was drawn, plus one
-	latency  int64 // ns, one way, per packet
-	jitter   int64 // ns, uniform extra delay per packet, drawn from [0, jitter)
+	portNext int    // the next ephemeral port to try
+	portTest uint64 // detgoNetEpoch when portNext was drawn, plus one
+	latency  int64  // ns, one way, per packet
+	jitter   int64  // ns, uniform extra delay per packet, drawn from [0, jitter)
 }
 
 var simk = simKernel{latency: 50_000, jitter: 10_000}
@@ -283,6 +289,13 @@ func (a simAddr) sockaddr(fam int) Sockaddr {
 
 // Ports.
 
+const simPorts = detgoPortHigh - detgoPortLow + 1
+
+// simPortAt maps p into the ephemeral range, wrapping around.
+func simPortAt(p int) int {
+	return detgoPortLow + (p-detgoPortLow)%simPorts
+}
+
 // covers reports whether a socket bound to local (with IPV6_V6ONLY as
 // v6only) receives traffic for ip.
 func covers(local *simAddr, v6only bool, ip *simAddr) bool {
@@ -311,14 +324,16 @@ func (k *simKernel) conflicts(s *simSock, a *simAddr) bool {
 func (k *simKernel) bind(s *simSock, a simAddr) error {
 	if a.port == 0 {
 		if e := detgoNetEpoch() + 1; k.portTest != e {
-			// A new test (or the first port): the search starts at a
+			// A new test (or the first port): the sequence restarts at a
 			// point drawn from the test's own stream.
 			k.portTest = e
-			k.portBase = detgoPortLow + int(detgoNetRand()%(detgoPortHigh-detgoPortLow+1))
+			k.portNext = detgoPortLow + int(detgoNetRand()%simPorts)
 		}
-		for i := range detgoPortHigh - detgoPortLow + 1 {
-			a.port = detgoPortLow + (k.portBase-detgoPortLow+i)%(detgoPortHigh-detgoPortLow+1)
+		for i := range simPorts {
+			a.port = simPortAt(k.portNext + i)
 			if !k.conflicts(s, &a) {
+				k.portNext = simPortAt(a.port + 1)
+				s.ephemeral = true
 				break
 			}
 			a.port = 0
@@ -339,6 +354,9 @@ func (k *simKernel) bind(s *simSock, a simAddr) error {
 func (k *simKernel) unbind(s *simSock) {
 	if !s.bound {
 		return
+	}
+	if s.ephemeral && !s.used && simPortAt(s.local.port+1) == k.portNext {
+		k.portNext = s.local.port // never on the wire: hand it out again
 	}
 	key := simPort{s.typ, s.local.port}
 	list := k.ports[key]
@@ -551,6 +569,7 @@ func detgoListen(fd, backlog int) error {
 		}
 	}
 	s.state = simListening
+	s.used = true
 	s.backlog = max(backlog, 1)
 	return nil
 }
@@ -589,6 +608,7 @@ func detgoConnect(fd int, sa Sockaddr) error {
 	if err := k.autobind(s, &dst); err != nil {
 		return err
 	}
+	s.used = true
 	if s.typ == SOCK_DGRAM {
 		s.remote, s.hasPeerA, s.state = dst, true, simConnected
 		return nil
@@ -975,6 +995,7 @@ func (k *simKernel) sendDgram(s *simSock, p []byte, to Sockaddr, now int64) (int
 	if len(p) > 65507 {
 		return 0, EMSGSIZE
 	}
+	s.used = true
 	from := s.local
 	if from.unspecified() {
 		from.ip = loopbackFor(dst.is4())
