@@ -2,10 +2,10 @@
 //
 // Simulated sockets (syscall/detgo_net_linux.go) are descriptors from
 // detgoNetFDBase up, a range the real kernel does not hand out, and they
-// exist only in detgo mode. Three paths here would pass
-// them to raw system calls: writev goes through syscall.Write buffer by
-// buffer instead, and splice and sendfile report "not handled" so that net
-// and os fall back to plain reads and writes.
+// exist only in detgo mode. Three paths here would pass them to raw system
+// calls: writev goes through syscall.Write buffer by buffer instead, and
+// splice and sendfile report "not handled" so that net and os fall back to
+// plain reads and writes.
 
 package poll
 

@@ -2,10 +2,11 @@
 //
 // Simulated sockets (syscall/detgo_net_linux.go) are descriptors from
 // detgoNetFDBase up, which the real kernel does not hand out, and exist only
-// in detgo mode. Fcntl answers for them here: F_DUPFD and F_DUPFD_CLOEXEC duplicate through syscall.Dup
-// (TCPConn.File, net.FileConn), F_GETFL reports a non-blocking read-write
-// descriptor (simulated sockets never block), and the flag setters succeed
-// without effect (there is no exec to close on).
+// in detgo mode. Fcntl answers for them here: F_DUPFD and F_DUPFD_CLOEXEC
+// duplicate through syscall.Dup (TCPConn.File, net.FileConn), F_GETFL
+// reports a non-blocking read-write descriptor (simulated sockets never
+// block), and the flag setters succeed without effect (there is no exec to
+// close on).
 
 package unix
 
