@@ -17,8 +17,10 @@
 //     closes with its last one.
 //   - One host with two loopback addresses ranges, 127.0.0.0/8 and ::1.
 //     Binding to them or to the wildcard addresses works; connecting or
-//     sending anywhere else fails with ENETUNREACH. AF_UNIX, AF_NETLINK and
-//     raw sockets are EAFNOSUPPORT / EPROTONOSUPPORT, and so is a socket(2)
+//     sending anywhere else fails with ENETUNREACH. Unix stream sockets
+//     (and socketpair) are simulated too, with no delay; unix datagram and
+//     seqpacket sockets, AF_NETLINK and raw sockets are EPROTONOSUPPORT /
+//     EAFNOSUPPORT, and so is a socket(2)
 //     or socketpair(2) made through RawSyscall6 directly (x/sys/unix), so no
 //     real socket can exist in a simulated process.
 //   - Ports: one table per protocol; 0 picks the next free port of a
@@ -128,7 +130,9 @@ type simSock struct {
 	rcvbuf    int
 	local     simAddr
 	remote    simAddr
-	hasPeerA  bool // remote is set (connected UDP)
+	hasPeerA  bool   // remote is set (connected UDP)
+	path      string // unix: the bound name ("" if none)
+	peerPath  string // unix: the peer's bound name
 	opts      []simOpt
 
 	// Listener.
@@ -163,10 +167,11 @@ type simKernel struct {
 	mu       sync.Mutex
 	fds      []*simSock
 	ports    map[simPort][]*simSock
-	portNext int    // the next ephemeral port to try
-	portTest uint64 // detgoNetEpoch when portNext was drawn, plus one
-	latency  int64  // ns, one way, per packet
-	jitter   int64  // ns, uniform extra delay per packet, drawn from [0, jitter)
+	names    map[string]*simSock // unix sockets by bound name
+	portNext int                 // the next ephemeral port to try
+	portTest uint64              // detgoNetEpoch when portNext was drawn, plus one
+	latency  int64               // ns, one way, per packet
+	jitter   int64               // ns, uniform extra delay per packet, drawn from [0, jitter)
 }
 
 var simk = simKernel{latency: 50_000, jitter: 10_000}
@@ -174,10 +179,20 @@ var simk = simKernel{latency: 50_000, jitter: 10_000}
 func (k *simKernel) init() {
 	if k.ports == nil {
 		k.ports = make(map[simPort][]*simSock)
+		k.names = make(map[string]*simSock)
 	}
 }
 
-// simDelay is the transit time of a packet of n bytes.
+// delay is the transit time of a packet of n bytes sent by s: none for unix
+// sockets (the kernel copies at once), the link's for IP.
+func (s *simSock) delay(n int) int64 {
+	if s.family == AF_UNIX {
+		return 0
+	}
+	return simDelay(n)
+}
+
+// simDelay is the transit time of a packet of n bytes on the link.
 func simDelay(n int) int64 {
 	d := simk.latency + int64(n)*8*1e9/detgoBandwidth
 	if simk.jitter > 0 {
@@ -355,6 +370,11 @@ func (k *simKernel) unbind(s *simSock) {
 	if !s.bound {
 		return
 	}
+	if s.family == AF_UNIX {
+		delete(k.names, s.path)
+		s.bound = false
+		return
+	}
 	if s.ephemeral && !s.used && simPortAt(s.local.port+1) == k.portNext {
 		k.portNext = s.local.port // never on the wire: hand it out again
 	}
@@ -428,10 +448,13 @@ func (k *simKernel) autobind(s *simSock, dst *simAddr) error {
 
 func detgoSocket(domain, typ, proto int) (int, error) {
 	typ &^= SOCK_NONBLOCK | SOCK_CLOEXEC
-	if domain != AF_INET && domain != AF_INET6 {
-		return -1, EAFNOSUPPORT // only IPv4 and IPv6 are simulated
-	}
 	switch {
+	case domain == AF_UNIX:
+		if typ != SOCK_STREAM || proto != 0 {
+			return -1, EPROTONOSUPPORT // unix datagram and seqpacket sockets are not simulated
+		}
+	case domain != AF_INET && domain != AF_INET6:
+		return -1, EAFNOSUPPORT // only IPv4, IPv6 and unix streams are simulated
 	case typ == SOCK_STREAM && (proto == 0 || proto == IPPROTO_TCP):
 	case typ == SOCK_DGRAM && (proto == 0 || proto == IPPROTO_UDP):
 	default:
@@ -446,7 +469,31 @@ func detgoSocket(domain, typ, proto int) (int, error) {
 }
 
 func detgoSocketpair(domain, typ, proto int) ([2]int, error) {
-	return [2]int{-1, -1}, EAFNOSUPPORT // unix sockets are not simulated
+	typ &^= SOCK_NONBLOCK | SOCK_CLOEXEC
+	if domain != AF_UNIX {
+		return [2]int{-1, -1}, EAFNOSUPPORT
+	}
+	if typ != SOCK_STREAM || proto != 0 {
+		return [2]int{-1, -1}, EPROTONOSUPPORT
+	}
+	k := &simk
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.init()
+	now := detgoNetNow()
+	a := &simSock{family: AF_UNIX, typ: SOCK_STREAM, state: simConnected, sndbuf: detgoBufDefault, rcvbuf: detgoBufDefault, estAt: now}
+	b := &simSock{family: AF_UNIX, typ: SOCK_STREAM, state: simConnected, sndbuf: detgoBufDefault, rcvbuf: detgoBufDefault, estAt: now}
+	a.peer, b.peer = b, a
+	fa, err := k.alloc(a)
+	if err != nil {
+		return [2]int{-1, -1}, err
+	}
+	fb, err := k.alloc(b)
+	if err != nil {
+		k.fds[fa-detgoFDBase] = nil
+		return [2]int{-1, -1}, err
+	}
+	return [2]int{fa, fb}, nil
 }
 
 func detgoClose(fd int) error {
@@ -509,7 +556,7 @@ func fin(s *simSock, now int64) {
 	if p == nil || p.finAt != 0 {
 		return
 	}
-	p.finAt = max(s.lastAt, now+simDelay(0))
+	p.finAt = max(s.lastAt, now+s.delay(0))
 	s.lastAt = p.finAt
 	notify(p, 'r', p.finAt)
 }
@@ -520,7 +567,7 @@ func rst(p *simSock, from, after int64) {
 	if p == nil || p.rstAt != 0 || p.state == simClosed {
 		return
 	}
-	p.rstAt = max(after, from+simDelay(0))
+	p.rstAt = max(after, from+p.delay(0))
 	notify(p, 'r'+'w', p.rstAt)
 }
 
@@ -535,6 +582,9 @@ func detgoBind(fd int, sa Sockaddr) error {
 	if s.bound || s.state != simFree {
 		return EINVAL
 	}
+	if s.family == AF_UNIX {
+		return k.bindUnix(s, sa)
+	}
 	a, err := simFromSockaddr(sa, s.family, s.v6only)
 	if err != nil {
 		return err
@@ -543,6 +593,37 @@ func detgoBind(fd int, sa Sockaddr) error {
 		return EADDRNOTAVAIL // the simulated host has loopback addresses only
 	}
 	return k.bind(s, a)
+}
+
+// bindUnix binds a unix socket to a name. A path name also gets a socket
+// inode in the file system (mknod S_IFSOCK: a name, not a socket), so that
+// the name is taken there as in Linux, os.Stat sees a socket, and net's
+// Close unlinks it; an abstract name ("@..." or a leading NUL) exists only
+// here.
+func (k *simKernel) bindUnix(s *simSock, sa Sockaddr) error {
+	su, ok := sa.(*SockaddrUnix)
+	if !ok {
+		return EINVAL
+	}
+	name := su.Name
+	if name == "" || len(name) > len(RawSockaddrUnix{}.Path) {
+		return EINVAL
+	}
+	if k.names[name] != nil {
+		return EADDRINUSE
+	}
+	if name[0] != '@' && name[0] != 0 {
+		if err := Mknod(name, S_IFSOCK|0o777, 0); err != nil {
+			if err == EEXIST {
+				return EADDRINUSE
+			}
+			return err
+		}
+	}
+	k.names[name] = s
+	s.path = name
+	s.bound = true
+	return nil
 }
 
 func detgoListen(fd, backlog int) error {
@@ -558,6 +639,9 @@ func detgoListen(fd, backlog int) error {
 	}
 	if s.state != simFree && s.state != simListening {
 		return EINVAL
+	}
+	if !s.bound && s.family == AF_UNIX {
+		return EINVAL // unix autobind is not simulated
 	}
 	if !s.bound {
 		var any simAddr
@@ -601,6 +685,9 @@ func detgoConnect(fd int, sa Sockaddr) error {
 	case simClosed:
 		return EINVAL
 	}
+	if s.family == AF_UNIX {
+		return k.connectUnix(s, sa, now)
+	}
 	dst, err := route(s, sa)
 	if err != nil {
 		return err
@@ -641,6 +728,39 @@ func detgoConnect(fd int, sa Sockaddr) error {
 	return EINPROGRESS
 }
 
+// connectUnix connects a unix stream socket; like Linux, it completes at
+// once (or fails: ENOENT for a path nobody bound, ECONNREFUSED if nothing
+// listens on the name, EAGAIN if the backlog is full).
+func (k *simKernel) connectUnix(s *simSock, sa Sockaddr, now int64) error {
+	su, ok := sa.(*SockaddrUnix)
+	if !ok || su.Name == "" {
+		return EINVAL
+	}
+	l := k.names[su.Name]
+	switch {
+	case l == nil && su.Name[0] != '@' && su.Name[0] != 0:
+		var st Stat_t
+		if Stat(su.Name, &st) != nil {
+			return ENOENT
+		}
+		return ECONNREFUSED
+	case l == nil || l.state != simListening:
+		return ECONNREFUSED
+	case len(l.acceptq) >= l.backlog:
+		return EAGAIN
+	}
+	s.used = true
+	c := &simSock{
+		family: AF_UNIX, typ: SOCK_STREAM, state: simConnected,
+		sndbuf: l.sndbuf, rcvbuf: l.rcvbuf,
+		path: l.path, peerPath: s.path, peer: s, estAt: now, lastAt: now,
+	}
+	s.peer, s.peerPath, s.state, s.estAt, s.lastAt = c, l.path, simConnected, now, now
+	l.acceptq = append(l.acceptq, c)
+	notify(l, 'r', now)
+	return nil
+}
+
 func detgoAccept(fd int) (int, Sockaddr, error) {
 	k := &simk
 	k.mu.Lock()
@@ -663,7 +783,15 @@ func detgoAccept(fd int) (int, Sockaddr, error) {
 		rst(c.peer, detgoNetNow(), c.lastAt)
 		return -1, nil, err
 	}
-	return nfd, c.remote.sockaddr(c.family), nil
+	return nfd, c.peerAddr(), nil
+}
+
+// peerAddr is the address of s's peer, as accept and getpeername give it.
+func (s *simSock) peerAddr() Sockaddr {
+	if s.family == AF_UNIX {
+		return &SockaddrUnix{Name: s.peerPath}
+	}
+	return s.remote.sockaddr(s.family)
 }
 
 func detgoShutdown(fd, how int) error {
@@ -698,6 +826,9 @@ func detgoGetsockname(fd int) (Sockaddr, error) {
 	if s == nil {
 		return nil, EBADF
 	}
+	if s.family == AF_UNIX {
+		return &SockaddrUnix{Name: s.path}, nil
+	}
 	a := s.local
 	if !s.bound && s.family == AF_INET {
 		copy(a.ip[:], v4prefix[:])
@@ -719,7 +850,7 @@ func detgoGetpeername(fd int) (Sockaddr, error) {
 	default:
 		return nil, ENOTCONN
 	}
-	return s.remote.sockaddr(s.family), nil
+	return s.peerAddr(), nil
 }
 
 func detgoGetsockoptInt(fd, level, opt int) (int, error) {
@@ -871,7 +1002,7 @@ func detgoRecv(fd int, p []byte, wantFrom bool) (int, Sockaddr, error) {
 		s.rxLen -= n
 		if w := s.peer; w != nil && w.wantW {
 			w.wantW = false
-			notify(w, 'w', now+simDelay(0)) // the ACK that opens the window
+			notify(w, 'w', now+s.delay(0)) // the ACK that opens the window
 		}
 		return n, nil, nil
 	}
@@ -958,7 +1089,7 @@ func detgoSend(fd int, p []byte, to Sockaddr) (int, error) {
 		return 0, EAGAIN
 	}
 	n := min(len(p), room)
-	at := max(s.lastAt, now+simDelay(n))
+	at := max(s.lastAt, now+s.delay(n))
 	s.lastAt = at
 	if peer.state == simClosed {
 		// The data is lost and the peer's kernel answers with an RST.
