@@ -15,28 +15,27 @@
 //     descriptor that reaches an unhooked call gets EBADF from it. dup (and
 //     fcntl F_DUPFD, internal/syscall/unix) adds descriptors to a socket; it
 //     closes with its last one.
-//   - One host with two loopback addresses ranges, 127.0.0.0/8 and ::1.
-//     Binding to them or to the wildcard addresses works; connecting or
-//     sending anywhere else fails with ENETUNREACH. Unix stream sockets
-//     (and socketpair) are simulated too, with no delay; unix datagram and
-//     seqpacket sockets, AF_NETLINK and raw sockets are EPROTONOSUPPORT /
-//     EAFNOSUPPORT, and so is a socket(2)
-//     or socketpair(2) made through RawSyscall6 directly (x/sys/unix), so no
-//     real socket can exist in a simulated process.
+//   - One host with the loopback ranges 127.0.0.0/8 and ::1. Binding to them
+//     or to the wildcard addresses works; connecting or sending anywhere else
+//     fails with ENETUNREACH. Unix stream sockets (and socketpair) are
+//     simulated too. Unix datagram and seqpacket sockets, AF_NETLINK and raw
+//     sockets fail with EPROTONOSUPPORT or EAFNOSUPPORT, and so does a
+//     socket(2) or socketpair(2) made through RawSyscall6 directly (as
+//     x/sys/unix does): no real socket can exist in a simulated process.
 //   - Ports: one table per protocol; 0 picks the next free port of a
-//     sequence that restarts, for each test, at a point drawn from the test's
-//     stream, so that a test run alone (-run) sees the ports it sees in a
-//     full run. Ports are not reused soon (code tells connections apart by
-//     their client port), with one exception that keeps the sequence
-//     independent of net's one-time IPv6 probe: an ephemeral port that was
-//     never used for traffic (bound, then closed) goes back to the sequence
-//     if it was the last one handed out.
-//     A dual-stack socket (AF_INET6, IPV6_V6ONLY off, bound to ::) also
-//     takes IPv4, seen as ::ffff:a.b.c.d.
-//   - Every packet takes the link latency (default 50us) plus seeded jitter
-//     (default up to 10us) plus its size at the link bandwidth (10 Gbit/s);
-//     a test can change latency and jitter with the sim package
-//     (detgo_sim.go). State that a packet changes is stored with the virtual time at which
+//     sequence that restarts, for each test, at a point drawn from the
+//     test's stream, so that a test run alone (-run) sees the ports it sees
+//     in a full run. Ports are not reused soon (code tells connections apart
+//     by their client port), with one exception that keeps the sequence
+//     independent of net's one-time IPv6 probe: an ephemeral port never used
+//     for traffic (bound, then closed) goes back to the sequence if it was
+//     the last one handed out. A dual-stack socket (AF_INET6, IPV6_V6ONLY
+//     off, bound to ::) also takes IPv4, seen as ::ffff:a.b.c.d.
+//   - Every IP packet takes the link latency (default 50us) plus seeded
+//     jitter (default up to 10us) plus its size at the link bandwidth
+//     (10 Gbit/s); a test can change latency and jitter with the sim package
+//     (detgo_sim.go). Unix sockets deliver at once.
+//   - State that a packet changes is stored with the virtual time at which
 //     the packet arrives and is looked at lazily: a read returns the data
 //     whose arrival time has passed, accept the connections whose SYN has
 //     arrived. At each arrival time the runtime is told (detgoNetNotify) to
@@ -44,11 +43,13 @@
 //   - TCP: a connect returns EINPROGRESS; the SYN reaches the listener after
 //     one latency (refused if nothing listens or its backlog is full), the
 //     client is connected after two. Segments of one connection arrive in
-//     order. A writer may have sndbuf+rcvbuf unread bytes in flight; beyond
-//     that writes are short or EAGAIN until the reader reads. Close sends a
-//     FIN, or an RST if unread data was left (or SO_LINGER 0); shutdown
-//     SHUT_WR sends a FIN. Writes to a closed peer fill the window and draw
-//     an RST; once it arrives they fail with ECONNRESET, then EPIPE.
+//     order, and so do the FIN or RST after them. A writer may have
+//     sndbuf+rcvbuf unread bytes in flight; beyond that writes are short or
+//     EAGAIN until the reader reads. Close sends a FIN, or an RST if unread
+//     data was left (or SO_LINGER 0); shutdown SHUT_WR sends a FIN. Data that
+//     arrived before an RST is still read first. Writes to a closed peer
+//     fill the window and draw an RST; once it arrives they fail with
+//     ECONNRESET, then EPIPE. A unix stream connect completes at once.
 //   - UDP: datagrams keep their boundaries and each draws its own jitter,
 //     so they may be reordered. Sending to a port nobody bound drops the
 //     datagram; a connected sender then gets ECONNREFUSED, as with ICMP.
