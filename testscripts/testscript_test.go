@@ -27,6 +27,7 @@ import (
 
 var (
 	binDir    string // holds the detgo binary under test
+	repoDir   string // this repository's root, $REPO in scripts
 	sharedEnv []string
 )
 
@@ -42,6 +43,10 @@ func run(m *testing.M) int {
 	}
 	defer os.RemoveAll(dir)
 	binDir = dir
+	if repoDir, err = filepath.Abs(".."); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
 	build := exec.Command("go", "build", "-o", filepath.Join(dir, "detgo"), "../cmd/detgo")
 	build.Stdout, build.Stderr = os.Stdout, os.Stderr
 	if err := build.Run(); err != nil {
@@ -81,6 +86,7 @@ func TestScripts(t *testing.T) {
 		RequireExplicitExec: true,
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("PATH", binDir+string(os.PathListSeparator)+os.Getenv("PATH"))
+			env.Setenv("REPO", repoDir)
 			for _, kv := range sharedEnv {
 				k, v, _ := strings.Cut(kv, "=")
 				env.Setenv(k, v)

@@ -151,6 +151,7 @@ func testing_runtime_detgoTestStart(name string) {
 	detgo.schedule.init(seed, detgoStreamSchedule)
 	detgo.crypto.init(seed, detgoStreamCrypto)
 	detgo.cheap = detgo.prog.next()
+	detgoNetTestStart(seed)
 	if detgo.firstTestG == 0 && name != "" { // "" is testing's root, on the main goroutine
 		detgo.firstTestG = getg().goid
 	}
