@@ -4,8 +4,9 @@
 // -simtimeout). When the runtime finds that nothing but this alarm can ever
 // happen, it fires the alarm at once (runtime/detgo_deadlock.go) and the
 // alarm's panic names the deadlock and the virtual time instead of a
-// timeout. The panic then prints every goroutine with its wait reason,
-// stack and creation site, as the timeout always did.
+// timeout, and lists the simulated sockets with what each holds. The panic
+// then prints every goroutine with its wait reason, stack and creation site,
+// as the timeout always did.
 
 package testing
 
@@ -26,6 +27,12 @@ func detgoSetAlarm(t *time.Timer)
 //go:linkname detgoDeadlocked
 func detgoDeadlocked() (deadlocked bool, vnow int64)
 
+// detgoNetSockets lists the open simulated sockets, one per line
+// (syscall/detgo_net_describe.go).
+//
+//go:linkname detgoNetSockets syscall.detgoNetSockets
+func detgoNetSockets() string
+
 // detgoAlarmMessage is the alarm's panic message: timeout is testing's own
 // ("test timed out after 24h0m0s\nrunning tests: ...").
 func detgoAlarmMessage(timeout string) string {
@@ -34,6 +41,9 @@ func detgoAlarmMessage(timeout string) string {
 		return timeout
 	}
 	_, running, _ := strings.Cut(timeout, "\n")
+	if socks := detgoNetSockets(); socks != "" {
+		running += "\nsimulated sockets:\n\t" + strings.ReplaceAll(strings.TrimSuffix(socks, "\n"), "\n", "\n\t")
+	}
 	return fmt.Sprintf("detgo: deadlock: every goroutine is blocked and no timer is pending, at %v of virtual time; the goroutines and what they wait for follow\n%s",
 		time.Duration(vnow), running)
 }
