@@ -402,8 +402,8 @@ func route(s *simSock, sa Sockaddr) (simAddr, error) {
 	if a.unspecified() {
 		a.ip = loopbackFor(a.is4())
 	}
-	if !a.loopback() {
-		return a, ENETUNREACH // only loopback is simulated
+	if !a.loopback() && !simn.isNode(&a) {
+		return a, ENETUNREACH // only loopback and nodes are simulated
 	}
 	if a.is4() && s.v6only {
 		return a, ENETUNREACH
@@ -506,7 +506,7 @@ func (k *simKernel) closeSock(s *simSock) {
 // fin sends s's FIN after its data.
 func fin(s *simSock, now int64) {
 	p := s.peer
-	if p == nil || p.finAt != 0 {
+	if p == nil || p.finAt != 0 || simn.holdCtl(s, 'F') {
 		return
 	}
 	p.finAt = max(s.lastAt, now+simDelay(0))
@@ -517,7 +517,7 @@ func fin(s *simSock, now int64) {
 // rst resets p, the far end of a connection: the RST leaves at from and,
 // like any segment, arrives after the data sent before it (after).
 func rst(p *simSock, from, after int64) {
-	if p == nil || p.rstAt != 0 || p.state == simClosed {
+	if p == nil || p.rstAt != 0 || p.state == simClosed || simn.holdCtl(p.peer, 'R') {
 		return
 	}
 	p.rstAt = max(after, from+simDelay(0))
@@ -539,7 +539,7 @@ func detgoBind(fd int, sa Sockaddr) error {
 	if err != nil {
 		return err
 	}
-	if !a.unspecified() && !a.loopback() {
+	if !a.unspecified() && !a.loopback() && !simn.isNode(&a) {
 		return EADDRNOTAVAIL // the simulated host has loopback addresses only
 	}
 	return k.bind(s, a)
@@ -613,6 +613,9 @@ func detgoConnect(fd int, sa Sockaddr) error {
 		s.remote, s.hasPeerA, s.state = dst, true, simConnected
 		return nil
 	}
+	if simn.connectBlocked(s, &dst, now) {
+		return EINPROGRESS // a partition: no answer (detgo_nodes.go)
+	}
 	l := k.lookup(SOCK_STREAM, &dst)
 	if l == nil || len(l.acceptq) >= l.backlog {
 		// The SYN is answered by an RST.
@@ -620,14 +623,14 @@ func detgoConnect(fd int, sa Sockaddr) error {
 		notify(s, 'w', s.errAt)
 		return EINPROGRESS
 	}
-	synAt := now + simDelay(0)
+	synAt := now + simn.delay(&s.local, &dst, 0, true)
 	c := &simSock{
 		family: l.family, typ: SOCK_STREAM, state: simConnected,
 		sndbuf: l.sndbuf, rcvbuf: l.rcvbuf,
 		local: dst, remote: s.local, peer: s, estAt: synAt, lastAt: synAt,
 	}
 	s.remote, s.peer, s.state = dst, c, simConnected
-	s.estAt = synAt + simDelay(0)
+	s.estAt = synAt + simn.delay(&dst, &s.local, 0, true)
 	s.lastAt = s.estAt
 	i := len(l.acceptq)
 	for i > 0 && l.acceptq[i-1].estAt > synAt {
@@ -733,6 +736,7 @@ func detgoGetsockoptInt(fd, level, opt int) (int, error) {
 	if level == SOL_SOCKET {
 		switch opt {
 		case SO_ERROR:
+			simn.retrySyn(s, detgoNetNow())
 			if s.err != 0 && detgoNetNow() >= s.errAt {
 				e := s.err
 				s.err = 0
@@ -958,7 +962,10 @@ func detgoSend(fd int, p []byte, to Sockaddr) (int, error) {
 		return 0, EAGAIN
 	}
 	n := min(len(p), room)
-	at := max(s.lastAt, now+simDelay(n))
+	if simn.hold(s, p[:n]) {
+		return n, nil // a partition holds it back (detgo_nodes.go)
+	}
+	at := max(s.lastAt, now+simn.delay(&s.local, &s.remote, n, true))
 	s.lastAt = at
 	if peer.state == simClosed {
 		// The data is lost and the peer's kernel answers with an RST.
@@ -1004,7 +1011,10 @@ func (k *simKernel) sendDgram(s *simSock, p []byte, to Sockaddr, now int64) (int
 	if r != nil && r.hasPeerA && r.remote != from {
 		r = nil // a connected socket takes datagrams from its peer only
 	}
-	at := now + simDelay(len(p))
+	if simn.drop(&from, &dst) {
+		return len(p), nil // a partition or loss (detgo_nodes.go)
+	}
+	at := now + simn.delay(&from, &dst, len(p), false)
 	if r == nil {
 		if s.hasPeerA && to == nil {
 			s.err, s.errAt = ECONNREFUSED, at+simDelay(0) // ICMP port unreachable
