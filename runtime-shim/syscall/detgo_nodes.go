@@ -35,15 +35,19 @@
 //     probability; a TCP segment that is "lost" arrives one retransmission
 //     timeout later (200ms, doubling on each further loss, at most 6).
 //
-// Invariants: all state is guarded by simk.mu, like the kernel's; draws
-// come only from detgoNetRand, and only on paths that have a loss set, so a
-// test without faults sees the same jitter and ports as before; maps are
+// Invariants: all state is guarded by simk.mu, like the kernel's; loss is
+// drawn from detgoNetRand only on paths that have a loss set, so a test
+// without faults sees the same jitter and ports as before; fault schedules
+// come from their own stream (detgoSimRand); maps are
 // only indexed, never ranged; held sockets are flushed in the order they
 // were first held.
 
 package syscall
 
 import _ "unsafe" // for go:linkname
+
+// Provided by the runtime (runtime/detgo_faults.go): the fault stream.
+func detgoFaultRand() uint64
 
 const (
 	simMaxNodes  = 254
@@ -352,16 +356,14 @@ func detgoSimHeal() {
 	simn.flush(detgoNetNow())
 }
 
-// detgoSimRand draws from the network stream, for the sim package's fault
-// schedules: the test's seed decides them, and nothing the test itself draws
-// from math/rand shifts them.
+// detgoSimRand draws from the fault stream, for the sim package's fault
+// schedules: the test's seed decides them; neither network traffic nor what
+// the test draws from math/rand shifts them.
 //
 //go:linkname detgoSimRand
 func detgoSimRand() uint64 {
 	if !detgoNet {
 		return 0
 	}
-	simk.mu.Lock()
-	defer simk.mu.Unlock()
-	return detgoNetRand()
+	return detgoFaultRand()
 }
