@@ -151,3 +151,16 @@ func setBlocked(from, to *Node, blocked bool) {
 	}
 	setPath(from.id, to.id, 1, blocked, 0, 0)
 }
+
+// Crash makes every socket on n fail as if n's process died and the host
+// came back at once: its listeners stop (Accept fails), its connections are
+// reset at both ends (the far end when n's RST arrives), its UDP sockets
+// fail their next read, and its ports are free to listen on again. The
+// node's goroutines are not stopped: they see these errors, and a test
+// restarts the node by starting its server again. Outside detgo it does
+// nothing.
+func Crash(n *Node) {
+	if n != nil {
+		crash(n.id)
+	}
+}

@@ -246,3 +246,44 @@ func TestRandomFaults(t *testing.T) {
 }
 
 func addrPort(n *sim.Node, port uint16) netip.AddrPort { return netip.AddrPortFrom(n.IP(), port) }
+
+// A crash resets the node's connections and frees its port: the client
+// sees the reset, the old listener fails, and a restarted server answers.
+func TestCrash(t *testing.T) {
+	ns := nodes(t, "a", "b")
+	ln := echo(t, ns[1])
+	c, err := ns[0].Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.Write([]byte("x"))
+	io.ReadFull(c, make([]byte, 1))
+	sim.Crash(ns[1])
+	if _, err := c.Read(make([]byte, 1)); !errors.Is(err, syscall.ECONNRESET) {
+		t.Fatalf("read after the server's node crashed: err = %v, want ECONNRESET", err)
+	}
+	if _, err := ln.Accept(); err == nil {
+		t.Fatal("the crashed node's listener still accepts")
+	}
+	ln2, err := ns[1].Listen("tcp", ln.Addr().(*net.TCPAddr).Port)
+	if err != nil {
+		t.Fatalf("listen again on the restarted node: %v", err)
+	}
+	defer ln2.Close()
+	go func() {
+		if c, err := ln2.Accept(); err == nil {
+			io.Copy(c, c)
+			c.Close()
+		}
+	}()
+	c2, err := ns[0].Dial("tcp", ln2.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	c2.Write([]byte("y"))
+	if _, err := io.ReadFull(c2, make([]byte, 1)); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -23,3 +23,6 @@ func heal()
 
 //go:linkname simRand syscall.detgoSimRand
 func simRand() uint64
+
+//go:linkname crash syscall.detgoSimCrash
+func crash(id int)

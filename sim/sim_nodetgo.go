@@ -13,3 +13,5 @@ func setPath(from, to, what int, blocked bool, latency int64, lossPPM uint64) {}
 func heal() {}
 
 func simRand() uint64 { return 0 }
+
+func crash(id int) {}

@@ -35,11 +35,15 @@
 //     probability; a TCP segment that is "lost" arrives one retransmission
 //     timeout later (200ms, doubling on each further loss, at most 6).
 //
+// A node can also crash (detgoSimCrash): its sockets fail, its ports are
+// freed, and its peers are reset.
+//
 // Invariants: all state is guarded by simk.mu, like the kernel's; loss is
 // drawn from detgoNetRand only on paths that have a loss set, so a test
 // without faults sees the same jitter and ports as before; fault schedules
 // come from their own stream (detgoSimRand); maps are
-// only indexed, never ranged; held sockets are flushed in the order they
+// only indexed, never ranged (except to delete closed sockets, which is the
+// same in any order); held sockets are flushed in the order they
 // were first held.
 
 package syscall
@@ -228,6 +232,13 @@ func (n *simNodes) connectBlocked(s *simSock, dst *simAddr, now int64) bool {
 	if n.syns == nil {
 		n.syns = make(map[*simSock]*simSyn)
 	}
+	if len(n.syns) >= 64 {
+		for t := range n.syns { // deleting is the same in any order
+			if t.state == simClosed {
+				delete(n.syns, t)
+			}
+		}
+	}
 	n.syns[s] = &simSyn{dst: *dst, start: now}
 	s.remote = *dst
 	s.state, s.err, s.errAt = simRefused, ETIMEDOUT, now+simSynGiveUp
@@ -354,6 +365,71 @@ func detgoSimHeal() {
 	defer simk.mu.Unlock()
 	simn.paths = nil
 	simn.flush(detgoNetNow())
+}
+
+// detgoSimCrash crashes node id: every socket bound to its address fails
+// as if its process died and the host came back at once. Listeners stop
+// (accept fails with EINVAL, as after shutdown) and the connections they had not
+// accepted are reset; connections are reset at both ends (the node's end at
+// once, the far end when the node's RST arrives, after the link's delay or
+// a partition; the node's end fails its next read with ECONNRESET, then
+// with ENOTCONN); UDP sockets fail their next receive with ECONNRESET. Every
+// port is freed, so the node can listen again. The node's goroutines keep
+// running: they see the errors.
+//
+//go:linkname detgoSimCrash
+func detgoSimCrash(id int) {
+	if !detgoNet {
+		return
+	}
+	k := &simk
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if id < 1 || id > len(simn.names) {
+		return
+	}
+	now := detgoNetNow()
+	var done []*simSock // a dup'ed socket has several descriptors
+next:
+	for _, s := range k.fds { // descriptor order: deterministic
+		if s == nil || s.state == simClosed || simn.node(&s.local) != id {
+			continue
+		}
+		for _, d := range done {
+			if d == s {
+				continue next
+			}
+		}
+		done = append(done, s)
+		k.unbind(s)
+		delete(simn.held, s) // unsent data dies with the host
+		switch {
+		case s.state == simListening:
+			for _, c := range s.acceptq {
+				c.state = simClosed
+				rst(c.peer, max(now, c.estAt), c.lastAt)
+			}
+			s.acceptq = nil
+			s.state = simClosed // accept fails with EINVAL
+			notify(s, 'r'+'w', now)
+		case s.typ == SOCK_STREAM && s.state == simConnected:
+			rst(s.peer, max(now, s.estAt), s.lastAt)
+			// Gone: no FIN when the program closes it, and what the peer
+			// still sends draws RSTs. The program's next read says why.
+			s.state = simClosed
+			s.rx, s.rxLen = nil, 0
+			s.err, s.errAt = ECONNRESET, now
+			notify(s, 'r'+'w', now)
+		case s.typ == SOCK_STREAM && s.state == simRefused:
+			delete(simn.syns, s)
+			s.err, s.errAt = ECONNRESET, now
+			notify(s, 'w', now)
+		case s.typ == SOCK_DGRAM:
+			s.dgrams, s.dgLen = nil, 0
+			s.err, s.errAt = ECONNRESET, now
+			notify(s, 'r', now)
+		}
+	}
 }
 
 // detgoSimRand draws from the fault stream, for the sim package's fault
