@@ -17,7 +17,8 @@
 //     closes with its last one.
 //   - One host with two loopback addresses ranges, 127.0.0.0/8 and ::1.
 //     Binding to them or to the wildcard addresses works; connecting or
-//     sending anywhere else fails with ENETUNREACH. AF_UNIX, AF_NETLINK and
+//     sending anywhere else fails with ENETUNREACH. (Tests can add nodes
+//     with their own addresses and faults between them: detgo_nodes.go.) AF_UNIX, AF_NETLINK and
 //     raw sockets are EAFNOSUPPORT / EPROTONOSUPPORT, and so is a socket(2)
 //     or socketpair(2) made through RawSyscall6 directly (x/sys/unix), so no
 //     real socket can exist in a simulated process.
