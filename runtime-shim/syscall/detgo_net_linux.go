@@ -17,9 +17,9 @@
 //     closes with its last one.
 //   - One host with two loopback addresses ranges, 127.0.0.0/8 and ::1.
 //     Binding to them or to the wildcard addresses works; connecting or
-//     sending anywhere else fails with ENETUNREACH. (Tests can add nodes
-//     with their own addresses and faults between them: detgo_nodes.go.) AF_UNIX, AF_NETLINK and
-//     raw sockets are EAFNOSUPPORT / EPROTONOSUPPORT, and so is a socket(2)
+//     sending anywhere else fails with ENETUNREACH (except to the nodes a
+//     test adds, with faults between them: detgo_nodes.go). AF_UNIX,
+//     AF_NETLINK and raw sockets are EAFNOSUPPORT / EPROTONOSUPPORT, and so is a socket(2)
 //     or socketpair(2) made through RawSyscall6 directly (x/sys/unix), so no
 //     real socket can exist in a simulated process.
 //   - Ports: one table per protocol; 0 picks the next free port of a
@@ -541,7 +541,7 @@ func detgoBind(fd int, sa Sockaddr) error {
 		return err
 	}
 	if !a.unspecified() && !a.loopback() && !simn.isNode(&a) {
-		return EADDRNOTAVAIL // the simulated host has loopback addresses only
+		return EADDRNOTAVAIL // only loopback and nodes' addresses exist
 	}
 	return k.bind(s, a)
 }
