@@ -19,9 +19,9 @@
 //     Binding to them or to the wildcard addresses works; connecting or
 //     sending anywhere else fails with ENETUNREACH (except to the nodes a
 //     test adds, with faults between them: detgo_nodes.go). AF_UNIX,
-//     AF_NETLINK and raw sockets are EAFNOSUPPORT / EPROTONOSUPPORT, and so is a socket(2)
-//     or socketpair(2) made through RawSyscall6 directly (x/sys/unix), so no
-//     real socket can exist in a simulated process.
+//     AF_NETLINK and raw sockets are EAFNOSUPPORT / EPROTONOSUPPORT, and so
+//     is a socket(2) or socketpair(2) made through RawSyscall6 directly
+//     (x/sys/unix), so no real socket can exist in a simulated process.
 //   - Ports: one table per protocol; 0 picks the next free port of a
 //     sequence that restarts, for each test, at a point drawn from the test's
 //     stream, so that a test run alone (-run) sees the ports it sees in a
