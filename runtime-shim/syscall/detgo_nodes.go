@@ -36,15 +36,24 @@
 //     timeout later (200ms, doubling on each further loss, at most 6).
 //
 // A node can also crash (detgoSimCrash): its sockets fail, its ports are
-// freed, and its peers are reset.
+// freed, and its peers are reset. Nodes last for the whole process (a
+// subtest starts a new network epoch, so they cannot be per test); faults
+// last until healed.
+//
+// Who calls it: the sim package (the //go:linkname functions at the end),
+// and the kernel at a few hook points in detgo_net_linux.go: bind and route
+// (isNode), connect (connectBlocked, delay), SO_ERROR (retrySyn), a stream
+// write (hold, delay), a datagram (drop, delay), and FIN and RST (holdCtl).
+// With no nodes every hook is a nil-map or empty-slice check, so the
+// loopback-only network behaves exactly as before.
 //
 // Invariants: all state is guarded by simk.mu, like the kernel's; loss is
 // drawn from detgoNetRand only on paths that have a loss set, so a test
 // without faults sees the same jitter and ports as before; fault schedules
-// come from their own stream (detgoSimRand); maps are
-// only indexed, never ranged (except to delete closed sockets, which is the
-// same in any order); held sockets are flushed in the order they
-// were first held.
+// come from their own stream (detgoSimRand); maps are only indexed, never
+// ranged (except to delete closed sockets, the same in any order); held
+// sockets are flushed in the order they were first held, and a socket's
+// items in the order it sent them.
 
 package syscall
 
