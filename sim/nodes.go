@@ -16,7 +16,8 @@ import (
 var ErrInactive = errors.New("sim: no simulated network (run under detgo test)")
 
 // A Node is a simulated host with its own IPv4 address, 10.0.0.n for the
-// n-th node added. Sockets bound to that address belong to the node;
+// n-th node added; its name resolves to it (the simulated /etc/hosts) if it
+// is a valid host name. Sockets bound to that address belong to the node;
 // traffic between two nodes' addresses goes through the faults between
 // them (Partition, SetNodeLink). Sockets on loopback or the wildcard
 // address are the test's own host, which no fault touches.

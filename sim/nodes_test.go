@@ -2,6 +2,7 @@ package sim_test
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/netip"
@@ -286,4 +287,19 @@ func TestCrash(t *testing.T) {
 	if _, err := io.ReadFull(c2, make([]byte, 1)); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// A node's name resolves to its address.
+func TestNodeName(t *testing.T) {
+	ns := nodes(t, "db1", "web")
+	addrs, err := net.LookupHost("db1")
+	if err != nil || len(addrs) != 1 || addrs[0] != ns[0].IP().String() {
+		t.Fatalf("LookupHost(db1) = %v, %v; want [%v]", addrs, err, ns[0].IP())
+	}
+	ln := echo(t, ns[0])
+	c, err := ns[1].Dial("tcp", net.JoinHostPort("db1", fmt.Sprint(ln.Addr().(*net.TCPAddr).Port)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
 }

@@ -3,7 +3,8 @@
 // The fake kernel (detgo_net_linux.go) is one host with loopback addresses.
 // This file gives a test more hosts, nodes, each with its own IPv4 address
 // 10.0.0.n (n = 1, 2, ... in the order the test adds them; one name, one
-// node), and lets it break the links between them. A node is only an
+// node; the name resolves to it through the simulated /etc/hosts), and
+// lets it break the links between them. A node is only an
 // address: a socket belongs to the node whose address it is bound to, and
 // traffic between two node addresses is subject to the faults between those
 // two nodes. Loopback and wildcard-bound sockets are "the test's own host",
@@ -324,7 +325,34 @@ func detgoSimAddNode(name string) int {
 		return -1
 	}
 	simn.names = append(simn.names, name)
+	simHostsAdd(len(simn.names), name)
 	return len(simn.names)
+}
+
+// simHostsAdd appends "10.0.0.id name" to the simulated host's /etc/hosts
+// (detgo_files_linux.go), so that net's resolver finds the node by name.
+// The resolver caches the file for 5s (of virtual time) and rereads it when
+// its size changes, so a name is found at once unless a lookup of it failed
+// less than 5s earlier. A name that is not a valid host name is not added.
+func simHostsAdd(id int, name string) {
+	if name == "" || len(name) > 253 {
+		return
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.') {
+			return
+		}
+	}
+	fd, err, ok := detgoFile("/etc/hosts")
+	if !ok || err != nil {
+		return
+	}
+	var st Stat_t
+	if Fstat(fd, &st) != nil {
+		return
+	}
+	Pwrite(fd, []byte("10.0.0."+detgoItoa(id)+"\t"+name+"\n"), st.Size)
 }
 
 // detgoSimSetPath sets faults from node `from` to node `to`: with
