@@ -32,6 +32,9 @@
 //     Packets already in flight when a partition starts still arrive.
 //   - Latency: the one-way latency of the path, replacing the global one
 //     (SetLink's) for packets between these two nodes; jitter stays global.
+//     It applies to SYNs, data and datagrams; a FIN or RST (and a refused
+//     connect's answer) takes the global latency, though never arrives
+//     before the data sent ahead of it.
 //   - Loss, in parts per million: a UDP datagram is lost with that
 //     probability; a TCP segment that is "lost" arrives one retransmission
 //     timeout later (200ms, doubling on each further loss, at most 6).
