@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"net/netip"
 	"os"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -302,4 +304,109 @@ func TestNodeName(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.Close()
+}
+
+// What a writer sends and then closes during a partition arrives after the
+// heal, in order, followed by the end of the stream.
+func TestPartitionHoldsFIN(t *testing.T) {
+	ns := nodes(t, "a", "b")
+	ln, err := ns[1].Listen("tcp", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var start time.Time // set before the server can read anything
+	got := make(chan string)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			got <- err.Error()
+			return
+		}
+		defer c.Close()
+		b, err := io.ReadAll(c)
+		got <- fmt.Sprintf("%q %v at %v", b, err, time.Since(start))
+	}()
+	c, err := ns[0].Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim.Partition(ns[0], ns[1])
+	start = time.Now()
+	c.Write([]byte("one "))
+	c.Write([]byte("two"))
+	c.Close()
+	time.AfterFunc(500*time.Millisecond, func() { sim.Reconnect(ns[0], ns[1]) })
+	if g := <-got; !strings.HasPrefix(g, `"one two" <nil> at 500.0`) {
+		t.Fatalf("the server read %s; want \"one two\", then EOF, just after the 500ms partition", g)
+	}
+}
+
+// Under a one-way partition a -> b, b's data still reaches a.
+func TestPartitionOneWayTCP(t *testing.T) {
+	ns := nodes(t, "a", "b")
+	ln, err := ns[1].Listen("tcp", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		time.Sleep(10 * time.Millisecond)
+		c.Write([]byte("from b"))
+		io.Copy(io.Discard, c)
+	}()
+	c, err := ns[0].Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	sim.PartitionOneWay(ns[0], ns[1])
+	c.SetReadDeadline(time.Now().Add(time.Second))
+	buf := make([]byte, 6)
+	if _, err := io.ReadFull(c, buf); err != nil || string(buf) != "from b" {
+		t.Fatalf("a read %q, %v; want \"from b\" (b -> a is open)", buf, err)
+	}
+}
+
+// net/http works between nodes: a server on one node, a client on another
+// (its Transport dials from its node), and a partition makes the request
+// time out.
+func TestNodeHTTP(t *testing.T) {
+	ns := nodes(t, "web", "browser")
+	ln, err := ns[0].Listen("tcp", 80)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "hello %s", r.RemoteAddr)
+	})}
+	go srv.Serve(ln)
+	defer srv.Close()
+	client := &http.Client{
+		Transport: &http.Transport{DialContext: ns[1].DialContext},
+		Timeout:   time.Second,
+	}
+	defer client.CloseIdleConnections()
+	resp, err := client.Get("http://web/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.HasPrefix(string(body), "hello "+ns[1].IP().String()+":") {
+		t.Fatalf("body %q, want hello from %v", body, ns[1].IP())
+	}
+	sim.Partition(ns[0], ns[1])
+	start := time.Now()
+	if _, err := client.Get("http://web/"); err == nil {
+		t.Fatal("a request across a partition succeeded")
+	}
+	if d := time.Since(start); d != time.Second {
+		t.Fatalf("the request failed after %v, want the client's 1s timeout", d)
+	}
 }
