@@ -410,3 +410,38 @@ func TestNodeHTTP(t *testing.T) {
 		t.Fatalf("the request failed after %v, want the client's 1s timeout", d)
 	}
 }
+
+// Data a node sent into a partition and never got out dies when the node
+// crashes: after the heal the peer gets a reset, not the data.
+func TestCrashLosesHeldData(t *testing.T) {
+	ns := nodes(t, "a", "b")
+	ln, err := ns[1].Listen("tcp", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	got := make(chan string)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			got <- err.Error()
+			return
+		}
+		defer c.Close()
+		b, err := io.ReadAll(c)
+		got <- fmt.Sprintf("%q %v", b, err)
+	}()
+	c, err := ns[0].Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim.Partition(ns[0], ns[1])
+	c.Write([]byte("lost"))
+	c.Close()
+	time.Sleep(10 * time.Millisecond)
+	sim.Crash(ns[0])
+	sim.Heal()
+	if g := <-got; !strings.HasPrefix(g, `"" `) || !strings.Contains(g, "connection reset") {
+		t.Fatalf("the server read %s; want a reset and no data", g)
+	}
+}

@@ -429,6 +429,20 @@ func detgoSimCrash(id int) {
 		return
 	}
 	now := detgoNetNow()
+	// Sockets the program closed during a partition, whose data and FIN are
+	// still held: the data dies with the host; the peer's next segment
+	// after the heal would draw an RST, so an RST is what stays held.
+	for _, s := range simn.heldOrder {
+		if s.state != simClosed || simn.node(&s.local) != id || simn.held[s] == nil {
+			continue
+		}
+		for _, it := range simn.held[s] {
+			if s.peer != nil {
+				s.peer.rxLen -= len(it.data)
+			}
+		}
+		simn.held[s] = []simHeldItem{{ctl: 'R'}}
+	}
 	var done []*simSock // a dup'ed socket has several descriptors
 next:
 	for _, s := range k.fds { // descriptor order: deterministic
@@ -442,7 +456,12 @@ next:
 		}
 		done = append(done, s)
 		k.unbind(s)
-		delete(simn.held, s) // unsent data dies with the host
+		for _, it := range simn.held[s] { // unsent data dies with the host
+			if s.peer != nil {
+				s.peer.rxLen -= len(it.data)
+			}
+		}
+		delete(simn.held, s)
 		switch {
 		case s.state == simListening:
 			for _, c := range s.acceptq {
