@@ -51,12 +51,15 @@ type Schedule struct {
 	timers []*time.Timer
 }
 
-// RandomFaults draws a fault schedule over nodes from the seed (the
-// network's stream, so nothing the test draws shifts it), and starts it:
-// each fault is applied at its time after now and removed Length later.
-// The same seed draws the same schedule; print it (String, or each Fault)
-// so a failing seed shows its faults. Under plain go test it returns
-// ErrInactive.
+// RandomFaults draws a fault schedule over nodes from the seed, and starts
+// it: each fault is applied at its time after now and removed Length later.
+// The draws come from a stream of their own, reseeded from the seed and the
+// test's name when the test starts, so neither network traffic nor what the
+// test draws from math/rand shifts them, and the test run alone (-run)
+// draws the same schedule. Print it (String, or each Fault) so a failing
+// seed shows its faults; printing it last (deferred) keeps a failure's
+// message the first line, which detgo swarm groups failures by. Under
+// plain go test it returns ErrInactive.
 func RandomFaults(nodes []*Node, opts FaultOptions) (*Schedule, error) {
 	if !Active() {
 		return nil, ErrInactive

@@ -9,8 +9,9 @@
 // latency plus a seeded jitter; SetLink changes both.
 //
 // Nodes and faults: AddNode gives a simulated host its own IPv4 address
-// (10.0.0.n for the n-th node). Sockets bound to it (Node.Listen,
-// Node.Dial, Node.ListenPacket) belong to the node, and traffic between two
+// (10.0.0.n for the n-th node; its name resolves to it). Nodes last for the
+// test binary, faults until Heal. Sockets bound to a node's address
+// (Node.Listen, Node.Dial, Node.ListenPacket) belong to the node, and traffic between two
 // nodes goes through the faults between them: Partition, PartitionOneWay,
 // Isolate and Reconnect cut and restore links, SetNodeLink gives a link its
 // own latency and loss, Crash makes a node's sockets fail, and Heal removes
@@ -35,9 +36,11 @@
 //		ln, _ := n2.Listen("tcp", 7000)
 //		...
 //		s, _ := sim.RandomFaults([]*sim.Node{n1, n2}, sim.FaultOptions{})
-//		for _, f := range s.Faults {
-//			t.Log("fault:", f)
-//		}
+//		defer func() {
+//			for _, f := range s.Faults {
+//				t.Log("fault:", f)
+//			}
+//		}()
 //		...
 //	}
 package sim
