@@ -33,8 +33,10 @@ func TestNoFaults(t *testing.T) {
 }
 
 // Under a partition schedule drawn from the seed, some seeds cut the
-// primary off between an acknowledgement and the next replication batch:
-// the client fails over and an acknowledged write is lost.
+// primary off before its replication reached the server the client then
+// fails over to (a batch not yet sent, or one a partition kept from that
+// server): an acknowledged write is lost. The client runs on a fourth node,
+// so partitions can separate it from the servers too.
 func TestFailover(t *testing.T) {
 	if !sim.Active() {
 		// Must come before anything touches a node's (non-loopback) address.
