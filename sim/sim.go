@@ -7,6 +7,42 @@
 // The simulated network: sockets live in an in-memory kernel with one host
 // whose addresses are 127.0.0.0/8 and ::1. Every packet takes the link
 // latency plus a seeded jitter; SetLink changes both.
+//
+// Nodes and faults: AddNode gives a simulated host its own IPv4 address
+// (10.0.0.n for the n-th node; its name resolves to it). Nodes last for the
+// test binary, faults until Heal. Sockets bound to a node's address
+// (Node.Listen, Node.Dial, Node.ListenPacket) belong to the node, and traffic between two
+// nodes goes through the faults between them: Partition, PartitionOneWay,
+// Isolate and Reconnect cut and restore links, SetNodeLink gives a link its
+// own latency and loss, Crash makes a node's sockets fail, and Heal removes
+// every fault. RandomFaults draws a schedule of partitions from the seed and
+// applies it on timers; print it, so a failing seed shows its faults.
+// Under a partition UDP datagrams are lost; TCP data is held back and
+// delivered in order when the link heals, so connections stall until then
+// (the program's deadlines notice); a connect retries its SYN as Linux does
+// and fails with ETIMEDOUT after 127s.
+//
+// Under plain go test, AddNode and RandomFaults return ErrInactive and the
+// fault functions do nothing, so a test like this never sends real traffic
+// to a node's address:
+//
+//	func TestFailover(t *testing.T) {
+//		if !sim.Active() {
+//			t.Skip("needs detgo's simulated network")
+//		}
+//		n1, _ := sim.AddNode("n1")
+//		n2, _ := sim.AddNode("n2")
+//		t.Cleanup(sim.Heal)
+//		ln, _ := n2.Listen("tcp", 7000)
+//		...
+//		s, _ := sim.RandomFaults([]*sim.Node{n1, n2}, sim.FaultOptions{})
+//		defer func() {
+//			for _, f := range s.Faults {
+//				t.Log("fault:", f)
+//			}
+//		}()
+//		...
+//	}
 package sim
 
 import "time"

@@ -11,3 +11,18 @@ func active() bool
 
 //go:linkname setLink syscall.detgoSimSetLink
 func setLink(latency, jitter int64)
+
+//go:linkname addNode syscall.detgoSimAddNode
+func addNode(name string) int
+
+//go:linkname setPath syscall.detgoSimSetPath
+func setPath(from, to, what int, blocked bool, latency int64, lossPPM uint64)
+
+//go:linkname heal syscall.detgoSimHeal
+func heal()
+
+//go:linkname simRand syscall.detgoSimRand
+func simRand() uint64
+
+//go:linkname crash syscall.detgoSimCrash
+func crash(id int)

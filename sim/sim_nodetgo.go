@@ -5,3 +5,13 @@ package sim
 func active() bool { return false }
 
 func setLink(latency, jitter int64) {}
+
+func addNode(name string) int { return 0 }
+
+func setPath(from, to, what int, blocked bool, latency int64, lossPPM uint64) {}
+
+func heal() {}
+
+func simRand() uint64 { return 0 }
+
+func crash(id int) {}

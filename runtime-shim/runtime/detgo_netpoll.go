@@ -156,6 +156,7 @@ func detgoNetTestStart(seed uint64) {
 	detgoNet.stream.init(seed, detgoStreamNet)
 	detgoNet.seeded = true
 	detgoNet.epoch++
+	detgoFaultsTestStart(seed) // detgo_faults.go
 }
 
 //go:linkname syscall_detgoNetEpoch syscall.detgoNetEpoch

@@ -17,7 +17,8 @@
 //     closes with its last one.
 //   - One host with the loopback ranges 127.0.0.0/8 and ::1. Binding to them
 //     or to the wildcard addresses works; connecting or sending anywhere else
-//     fails with ENETUNREACH. Unix stream sockets (and socketpair) are
+//     fails with ENETUNREACH (except to the nodes a test adds, with faults
+//     between them: detgo_nodes.go). Unix stream sockets (and socketpair) are
 //     simulated too. Unix datagram and seqpacket sockets, AF_NETLINK and raw
 //     sockets fail with EPROTONOSUPPORT or EAFNOSUPPORT, and so does a
 //     socket(2) or socketpair(2) made through RawSyscall6 directly (as
@@ -423,8 +424,8 @@ func route(s *simSock, sa Sockaddr) (simAddr, error) {
 	if a.unspecified() {
 		a.ip = loopbackFor(a.is4())
 	}
-	if !a.loopback() {
-		return a, ENETUNREACH // only loopback is simulated
+	if !a.loopback() && !simn.isNode(&a) {
+		return a, ENETUNREACH // only loopback and nodes are simulated
 	}
 	if a.is4() && s.v6only {
 		return a, ENETUNREACH
@@ -554,7 +555,7 @@ func (k *simKernel) closeSock(s *simSock) {
 // fin sends s's FIN after its data.
 func fin(s *simSock, now int64) {
 	p := s.peer
-	if p == nil || p.finAt != 0 {
+	if p == nil || p.finAt != 0 || simn.holdCtl(s, 'F') {
 		return
 	}
 	p.finAt = max(s.lastAt, now+s.delay(0))
@@ -565,7 +566,7 @@ func fin(s *simSock, now int64) {
 // rst resets p, the far end of a connection: the RST leaves at from and,
 // like any segment, arrives after the data sent before it (after).
 func rst(p *simSock, from, after int64) {
-	if p == nil || p.rstAt != 0 || p.state == simClosed {
+	if p == nil || p.rstAt != 0 || p.state == simClosed || simn.holdCtl(p.peer, 'R') {
 		return
 	}
 	p.rstAt = max(after, from+p.delay(0))
@@ -590,8 +591,8 @@ func detgoBind(fd int, sa Sockaddr) error {
 	if err != nil {
 		return err
 	}
-	if !a.unspecified() && !a.loopback() {
-		return EADDRNOTAVAIL // the simulated host has loopback addresses only
+	if !a.unspecified() && !a.loopback() && !simn.isNode(&a) {
+		return EADDRNOTAVAIL // only loopback and nodes' addresses exist
 	}
 	return k.bind(s, a)
 }
@@ -701,6 +702,9 @@ func detgoConnect(fd int, sa Sockaddr) error {
 		s.remote, s.hasPeerA, s.state = dst, true, simConnected
 		return nil
 	}
+	if simn.connectBlocked(s, &dst, now) {
+		return EINPROGRESS // a partition: no answer (detgo_nodes.go)
+	}
 	l := k.lookup(SOCK_STREAM, &dst)
 	if l == nil || len(l.acceptq) >= l.backlog {
 		// The SYN is answered by an RST.
@@ -708,14 +712,14 @@ func detgoConnect(fd int, sa Sockaddr) error {
 		notify(s, 'w', s.errAt)
 		return EINPROGRESS
 	}
-	synAt := now + simDelay(0)
+	synAt := now + simn.delay(&s.local, &dst, 0, true)
 	c := &simSock{
 		family: l.family, typ: SOCK_STREAM, state: simConnected,
 		sndbuf: l.sndbuf, rcvbuf: l.rcvbuf,
 		local: dst, remote: s.local, peer: s, estAt: synAt, lastAt: synAt,
 	}
 	s.remote, s.peer, s.state = dst, c, simConnected
-	s.estAt = synAt + simDelay(0)
+	s.estAt = synAt + simn.delay(&dst, &s.local, 0, true)
 	s.lastAt = s.estAt
 	i := len(l.acceptq)
 	for i > 0 && l.acceptq[i-1].estAt > synAt {
@@ -865,6 +869,7 @@ func detgoGetsockoptInt(fd, level, opt int) (int, error) {
 	if level == SOL_SOCKET {
 		switch opt {
 		case SO_ERROR:
+			simn.retrySyn(s, detgoNetNow())
 			if s.err != 0 && detgoNetNow() >= s.errAt {
 				e := s.err
 				s.err = 0
@@ -1090,7 +1095,14 @@ func detgoSend(fd int, p []byte, to Sockaddr) (int, error) {
 		return 0, EAGAIN
 	}
 	n := min(len(p), room)
-	at := max(s.lastAt, now+s.delay(n))
+	if simn.hold(s, p[:n]) {
+		return n, nil // a partition holds it back (detgo_nodes.go)
+	}
+	d := s.delay(n) // unix: none
+	if s.family != AF_UNIX {
+		d = simn.delay(&s.local, &s.remote, n, true)
+	}
+	at := max(s.lastAt, now+d)
 	s.lastAt = at
 	if peer.state == simClosed {
 		// The data is lost and the peer's kernel answers with an RST.
@@ -1136,7 +1148,10 @@ func (k *simKernel) sendDgram(s *simSock, p []byte, to Sockaddr, now int64) (int
 	if r != nil && r.hasPeerA && r.remote != from {
 		r = nil // a connected socket takes datagrams from its peer only
 	}
-	at := now + simDelay(len(p))
+	if simn.drop(&from, &dst) {
+		return len(p), nil // a partition or loss (detgo_nodes.go)
+	}
+	at := now + simn.delay(&from, &dst, len(p), false)
 	if r == nil {
 		if s.hasPeerA && to == nil {
 			s.err, s.errAt = ECONNREFUSED, at+simDelay(0) // ICMP port unreachable
