@@ -85,6 +85,11 @@ detgo adds these flags:
 	    giving them 1s of virtual time to end), listing each with its wait
 	    reason, stack and creation site.
 
+	-netlog
+	    Log every packet of the simulated network on stderr: connects,
+	    data, FIN, RST and closes of each connection, and UDP datagrams,
+	    with the virtual time each is sent and arrives (use with -v).
+
 When a seed fails, detgo prints the seed, the strategy, a command that
 replays it and a command that replays its decision tape:
 

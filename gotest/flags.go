@@ -252,16 +252,21 @@ func ParseArgs(args []string) (*Invocation, error) {
 			}
 			inv.userFlags = append(inv.userFlags, Arg{Name: name, Value: v, HasValue: true})
 			continue
-		case "leaks":
-			inv.Sim.Leaks = true
+		case "leaks", "netlog":
+			on := true
 			if hasValue {
 				b, err := strconv.ParseBool(value)
 				if err != nil {
-					return nil, fmt.Errorf("invalid boolean value %q for -leaks", value)
+					return nil, fmt.Errorf("invalid boolean value %q for -%s", value, name)
 				}
-				inv.Sim.Leaks = b
+				on = b
 			}
-			inv.userFlags = append(inv.userFlags, Arg{Name: name, Value: strconv.FormatBool(inv.Sim.Leaks), HasValue: true})
+			if name == "leaks" {
+				inv.Sim.Leaks = on
+			} else {
+				inv.Sim.NetLog = on
+			}
+			inv.userFlags = append(inv.userFlags, Arg{Name: name, Value: strconv.FormatBool(on), HasValue: true})
 			continue
 		case "check":
 			inv.Check = true

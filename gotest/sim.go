@@ -18,6 +18,8 @@ type SimOptions struct {
 	Epoch string `json:"epoch,omitempty"`
 	// Leaks fails a test that leaves goroutines running (detgo test -leaks).
 	Leaks bool `json:"leaks,omitempty"`
+	// NetLog logs the simulated network's packets (detgo test -netlog).
+	NetLog bool `json:"netlog,omitempty"`
 }
 
 // DefaultSimTimeout is the simulated-time limit when -simtimeout is not
@@ -36,6 +38,9 @@ func (o SimOptions) Env() []string {
 	}
 	if o.Leaks {
 		env = append(env, "DETGO_LEAKS=1")
+	}
+	if o.NetLog {
+		env = append(env, "DETGO_NETLOG=1")
 	}
 	return env
 }

@@ -126,6 +126,10 @@ func (a *simAddr) appendTo(b []byte) []byte {
 			}
 			b = simAppendInt(b, int(x))
 		}
+	} else if a.ip == [16]byte{} {
+		b = append(b, "[::]"...)
+	} else if a.ip == [16]byte{15: 1} {
+		b = append(b, "[::1]"...)
 	} else {
 		const hex = "0123456789abcdef"
 		b = append(b, '[')

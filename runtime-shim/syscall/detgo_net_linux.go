@@ -548,6 +548,12 @@ func (k *simKernel) closeSock(s *simSock) {
 			fin(s, now)
 		}
 	}
+	switch s.state {
+	case simListening:
+		netlog(now, s.typ, &s.local, nil, "close", 0) // detgo_netlog.go
+	case simConnected:
+		netlog(now, s.typ, &s.local, &s.remote, "close", 0)
+	}
 	s.state = simClosed
 	s.rx, s.rxLen, s.dgrams = nil, 0, nil
 }
@@ -560,6 +566,7 @@ func fin(s *simSock, now int64) {
 	}
 	p.finAt = max(s.lastAt, now+s.delay(0))
 	s.lastAt = p.finAt
+	netlog(now, s.typ, &s.local, &s.remote, "FIN", p.finAt)
 	notify(p, 'r', p.finAt)
 }
 
@@ -570,6 +577,7 @@ func rst(p *simSock, from, after int64) {
 		return
 	}
 	p.rstAt = max(after, from+p.delay(0))
+	netlog(from, p.typ, &p.remote, &p.local, "RST", p.rstAt)
 	notify(p, 'r'+'w', p.rstAt)
 }
 
@@ -703,12 +711,14 @@ func detgoConnect(fd int, sa Sockaddr) error {
 		return nil
 	}
 	if simn.connectBlocked(s, &dst, now) {
+		netlog(now, s.typ, &s.local, &dst, "SYN, held by a partition", 0)
 		return EINPROGRESS // a partition: no answer (detgo_nodes.go)
 	}
 	l := k.lookup(SOCK_STREAM, &dst)
 	if l == nil || len(l.acceptq) >= l.backlog {
 		// The SYN is answered by an RST.
 		s.state, s.err, s.errAt = simRefused, ECONNREFUSED, now+2*simDelay(0)
+		netlog(now, s.typ, &s.local, &dst, "SYN, refused", s.errAt)
 		notify(s, 'w', s.errAt)
 		return EINPROGRESS
 	}
@@ -728,6 +738,7 @@ func detgoConnect(fd int, sa Sockaddr) error {
 	l.acceptq = append(l.acceptq, nil)
 	copy(l.acceptq[i+1:], l.acceptq[i:])
 	l.acceptq[i] = c
+	netlog(now, s.typ, &s.local, &dst, "SYN", synAt)
 	notify(l, 'r', synAt)
 	notify(s, 'w', s.estAt)
 	return EINPROGRESS
@@ -1096,6 +1107,7 @@ func detgoSend(fd int, p []byte, to Sockaddr) (int, error) {
 	}
 	n := min(len(p), room)
 	if simn.hold(s, p[:n]) {
+		netlogBytes(now, s.typ, &s.local, &s.remote, n, 0)
 		return n, nil // a partition holds it back (detgo_nodes.go)
 	}
 	d := s.delay(n) // unix: none
@@ -1103,6 +1115,9 @@ func detgoSend(fd int, p []byte, to Sockaddr) (int, error) {
 		d = simn.delay(&s.local, &s.remote, n, true)
 	}
 	at := max(s.lastAt, now+d)
+	if s.family != AF_UNIX {
+		netlogBytes(now, s.typ, &s.local, &s.remote, n, at)
+	}
 	s.lastAt = at
 	if peer.state == simClosed {
 		// The data is lost and the peer's kernel answers with an RST.
@@ -1149,9 +1164,11 @@ func (k *simKernel) sendDgram(s *simSock, p []byte, to Sockaddr, now int64) (int
 		r = nil // a connected socket takes datagrams from its peer only
 	}
 	if simn.drop(&from, &dst) {
+		netlogBytes(now, SOCK_DGRAM, &from, &dst, len(p), 0)
 		return len(p), nil // a partition or loss (detgo_nodes.go)
 	}
 	at := now + simn.delay(&from, &dst, len(p), false)
+	netlogBytes(now, SOCK_DGRAM, &from, &dst, len(p), at)
 	if r == nil {
 		if s.hasPeerA && to == nil {
 			s.err, s.errAt = ECONNREFUSED, at+simDelay(0) // ICMP port unreachable
