@@ -27,6 +27,7 @@ var known = map[string]string{
 	"net/http TestIssue4191_InfiniteGetToPutTimeout":                "not yet diagnosed (seed 2): the /get handler copies an endless reader into a loopback socket the client keeps draining, so goroutines stay runnable and the timeout the test relies on never fires (cause 2, if the runtime confirms)",
 	// Fails natively too.
 	"github.com/hashicorp/raft TestRaft_ProtocolVersion_Upgrade_1_2": "flaky natively too (its sibling Upgrade_2_3 failed in the native run): leadership-transfer timing",
+	"github.com/hashicorp/raft TestRaft_ProtocolVersion_Upgrade_2_3": "not yet diagnosed: fails at seed 1 only (on the simulated network, 2026-11-26), reproducibly; failed natively on 2026-11-25; leadership-transfer timing like its sibling Upgrade_1_2",
 
 	// 3. Spin-wait loops starve the goroutine they wait for under pct.
 	"sync TestConcurrentRange":                      causeStarve,
