@@ -40,6 +40,7 @@
 //	              bisect and timelines (detgo_timeline.go)
 //	DETGO_NUMCPU  value of runtime.NumCPU and the initial GOMAXPROCS (default 4)
 //	DETGO_EPOCH   the virtual wall clock's start, Unix ns (default 2000-01-01)
+//	DETGO_NETLOG  1: the simulated network logs its packets (syscall/detgo_netlog.go)
 
 package runtime
 
@@ -67,6 +68,8 @@ type detgoState struct {
 	// detgo_deadlock.go.
 	alarm      *timer
 	deadlocked bool
+
+	netLog bool // DETGO_NETLOG=1 (syscall_detgoNetLogEnabled)
 
 	// Streams; see detgo_entropy.go.
 	boot     detgoStream
@@ -120,6 +123,9 @@ func detgoInit() {
 		detgo.numCPU = int32(v)
 	}
 	detgo.vprocs = detgo.numCPU
+	if s, ok := detgoGetenvEarly("DETGO_NETLOG"); ok {
+		detgo.netLog = s == "1"
+	}
 	if s, ok := detgoGetenvEarly("DETGO_EPOCH"); ok {
 		v, ok := detgoParseUint(s)
 		if !ok || v > 1<<62 {

@@ -118,6 +118,16 @@ func syscall_detgoNetEnabled() bool {
 	return detgo.enabled
 }
 
+// syscall_detgoNetLogEnabled tells package syscall whether to log the
+// simulated network's packets (detgo test -netlog). The runtime reads the
+// variable: syscall.Getenv at init would pass a sync.Once, a yield point,
+// and shift every schedule.
+//
+//go:linkname syscall_detgoNetLogEnabled syscall.detgoNetLogEnabled
+func syscall_detgoNetLogEnabled() bool {
+	return detgo.enabled && detgo.netLog
+}
+
 // internal/poll and internal/syscall/unix ask too: they tell simulated
 // sockets by number, and a number alone is not proof outside detgo.
 //

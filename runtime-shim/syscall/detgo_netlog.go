@@ -15,13 +15,11 @@
 
 package syscall
 
-// detgoNetLog is set once, when package syscall initializes.
-var detgoNetLog = detgoNet && detgoNetLogWanted()
+// detgoNetLog is set once, when package syscall initializes, from
+// DETGO_NETLOG=1 as the runtime read it (runtime/detgo_netpoll.go).
+var detgoNetLog = detgoNet && detgoNetLogEnabled()
 
-func detgoNetLogWanted() bool {
-	v, _ := Getenv("DETGO_NETLOG")
-	return v == "1"
-}
+func detgoNetLogEnabled() bool
 
 // netlog logs event on the connection from -> to (to is nil for a
 // listener) of socket type typ, sent
