@@ -153,13 +153,22 @@ func setBlocked(from, to *Node, blocked bool) {
 	setPath(from.id, to.id, 1, blocked, 0, 0)
 }
 
-// Crash makes every socket on n fail as if n's process died and the host
-// came back at once: its listeners stop (Accept fails), its connections are
-// reset at both ends (the far end when n's RST arrives), its UDP sockets
-// fail their next read, and its ports are free to listen on again. The
-// node's goroutines are not stopped: they see these errors, and a test
-// restarts the node by starting its server again. Outside detgo it does
-// nothing.
+// Go runs f in a new goroutine that belongs to n, as does every goroutine
+// it starts: when n crashes, they never run again. Under plain go test
+// (where nodes cannot be had) it is an ordinary go statement.
+func (n *Node) Go(f func()) {
+	if n == nil || !goOnNode(n.id, f) {
+		go f()
+	}
+}
+
+// Crash makes n's process die and the host come back at once: the
+// goroutines started on n with Go (and those they started) never run again,
+// its listeners stop (Accept fails), its connections are reset at both ends
+// (the far end when n's RST arrives), its UDP sockets fail their next read,
+// and its ports are free to listen on again. Goroutines not started with
+// n.Go see these errors. A test restarts the node by starting its server
+// again with n.Go. Outside detgo it does nothing.
 func Crash(n *Node) {
 	if n != nil {
 		crash(n.id)

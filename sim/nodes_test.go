@@ -445,3 +445,44 @@ func TestCrashLosesHeldData(t *testing.T) {
 		t.Fatalf("the server read %s; want a reset and no data", g)
 	}
 }
+
+// A crash stops the goroutines started on the node, and those they started;
+// goroutines started on the node after the crash (a restart) run.
+func TestCrashStopsGoroutines(t *testing.T) {
+	n := nodes(t, "worker")[0]
+	ticks := make(chan string, 100)
+	loop := func(name string) func() {
+		return func() {
+			for {
+				time.Sleep(time.Millisecond)
+				ticks <- name
+			}
+		}
+	}
+	n.Go(func() { go loop("child")(); loop("parent")() })
+	time.Sleep(10 * time.Millisecond)
+	sim.Crash(n)
+	for len(ticks) > 0 {
+		<-ticks
+	}
+	time.Sleep(100 * time.Millisecond)
+	if len(ticks) != 0 {
+		t.Fatalf("%d ticks after the crash (first: %s)", len(ticks), <-ticks)
+	}
+	n.Go(loop("restarted"))
+	if got := <-ticks; got != "restarted" {
+		t.Fatalf("after the restart: tick from %q", got)
+	}
+	sim.Crash(n) // and stop it again, so that no goroutine outlives the test
+}
+
+// Under plain go test Node.Go is a go statement.
+func TestNodeGoPlain(t *testing.T) {
+	if sim.Active() {
+		t.Skip("runs under plain go test")
+	}
+	done := make(chan bool)
+	var n *sim.Node
+	n.Go(func() { done <- true })
+	<-done
+}

@@ -26,3 +26,6 @@ func simRand() uint64
 
 //go:linkname crash syscall.detgoSimCrash
 func crash(id int)
+
+//go:linkname goOnNode syscall.detgoSimGo
+func goOnNode(id int, f func()) bool

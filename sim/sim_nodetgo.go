@@ -15,3 +15,5 @@ func heal() {}
 func simRand() uint64 { return 0 }
 
 func crash(id int) {}
+
+func goOnNode(id int, f func()) bool { return false }

@@ -106,6 +106,9 @@ func detgoPick() *g {
 	}
 
 	lock(&sched.lock)
+	if detgoNodeCrashes > 0 {
+		detgoDropCrashed()
+	}
 	n := sched.runq.size
 	if n == 0 {
 		unlock(&sched.lock)

@@ -73,6 +73,7 @@ type detgoG struct {
 	prio    int64   // pct, pos: priority; 0 = not yet drawn
 	pending uintptr // pos: the object of the operation it last yielded at
 	kind    uint8   // detgoKindUser or detgoKindSystem; 0 = not yet known
+	node    uint32  // the simulated node it belongs to, 0 for none (detgo_nodes.go)
 }
 
 var detgoSched struct {

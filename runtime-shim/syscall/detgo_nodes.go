@@ -428,6 +428,7 @@ func detgoSimCrash(id int) {
 	if id < 1 || id > len(simn.names) {
 		return
 	}
+	detgoNodeCrash(id) // its goroutines never run again (runtime/detgo_nodes.go)
 	now := detgoNetNow()
 	// Sockets the program closed during a partition, whose data and FIN are
 	// still held: the data dies with the host; the peer's next segment
@@ -501,4 +502,21 @@ func detgoSimRand() uint64 {
 		return 0
 	}
 	return detgoFaultRand()
+}
+
+// Provided by the runtime (runtime/detgo_nodes.go).
+func detgoNodeCrash(id int)
+func detgoNodeGo(id int, f func())
+
+// detgoSimGo runs f in a new goroutine that belongs to node id: it never
+// runs again once the node crashes. Outside detgo mode it returns false and
+// does nothing.
+//
+//go:linkname detgoSimGo
+func detgoSimGo(id int, f func()) bool {
+	if !detgoNet || id < 1 || id > len(simn.names) {
+		return false
+	}
+	detgoNodeGo(id, f)
+	return true
 }
