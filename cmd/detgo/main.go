@@ -2,6 +2,8 @@
 // randomness inside a test binary become a pure function of one seed.
 //
 //	detgo test [go test flags] [-seed N | -seeds SPEC] [-check] [-sched NAME] [packages] [-args ...]
+//	detgo replay -seed N | -tape FILE [go test flags] [packages]
+//	detgo swarm [-n N | -seeds SPEC] [-duration D] [-shard k/n] [go test flags] [packages]
 //	detgo bisect -seed N | -tape FILE [go test flags] [package]
 //	detgo toolchain show|build|verify|clean
 //
@@ -84,7 +86,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		Name:            "detgo",
 		Usage:           "deterministic simulation testing for Go",
 		UsageText:       "detgo <command> [arguments]",
-		Description:     "detgo runs ordinary Go tests on a patched Go runtime in which scheduling, time and randomness\nare a pure function of a seed, so that a failure replays exactly from its seed.",
+		Description:     "detgo runs ordinary Go tests on a patched Go runtime in which scheduling, time, randomness and\nthe (simulated) network are a pure function of a seed, so that a failure replays exactly from its seed.",
 		HideHelpCommand: false,
 		Writer:          stdout,
 		ErrWriter:       stderr,
