@@ -14,7 +14,7 @@
 // (Node.Listen, Node.Dial, Node.ListenPacket) belong to the node, and traffic between two
 // nodes goes through the faults between them: Partition, PartitionOneWay,
 // Isolate and Reconnect cut and restore links, SetNodeLink gives a link its
-// own latency and loss, Crash makes a node's sockets fail, and Heal removes
+// own latency and loss, SetNodeLinkDup makes it duplicate UDP datagrams, Crash makes a node's sockets fail, and Heal removes
 // every fault. RandomFaults draws a schedule of partitions from the seed and
 // applies it on timers; print it, so a failing seed shows its faults.
 // Under a partition UDP datagrams are lost; TCP data is held back and

@@ -18,6 +18,9 @@ func addNode(name string) int
 //go:linkname setPath syscall.detgoSimSetPath
 func setPath(from, to, what int, blocked bool, latency int64, lossPPM uint64)
 
+//go:linkname setDup syscall.detgoSimSetDup
+func setDup(from, to int, dupPPM uint64)
+
 //go:linkname heal syscall.detgoSimHeal
 func heal()
 

@@ -10,6 +10,8 @@ func addNode(name string) int { return 0 }
 
 func setPath(from, to, what int, blocked bool, latency int64, lossPPM uint64) {}
 
+func setDup(from, to int, dupPPM uint64) {}
+
 func heal() {}
 
 func simRand() uint64 { return 0 }

@@ -52,7 +52,7 @@
 //     fill the window and draw an RST; once it arrives they fail with
 //     ECONNRESET, then EPIPE. A unix stream connect completes at once.
 //   - UDP: datagrams keep their boundaries and each draws its own jitter,
-//     so they may be reordered. Sending to a port nobody bound drops the
+//     so they may be reordered (and, between nodes, lost or duplicated). Sending to a port nobody bound drops the
 //     datagram; a connected sender then gets ECONNREFUSED, as with ICMP.
 //   - Fake sockets behave as non-blocking whatever SOCK_NONBLOCK says: a
 //     blocking syscall would stop the whole simulation.
@@ -1176,15 +1176,26 @@ func (k *simKernel) sendDgram(s *simSock, p []byte, to Sockaddr, now int64) (int
 		}
 		return len(p), nil
 	}
+	r.queueDgram(at, from, p)
+	if simn.dup(&from, &dst) { // a duplicate, with its own delay (detgo_nodes.go)
+		at = now + simn.delay(&from, &dst, len(p), false)
+		netlogBytes(now, SOCK_DGRAM, &from, &dst, len(p), at)
+		r.queueDgram(at, from, p)
+	}
+	return len(p), nil
+}
+
+// queueDgram puts a copy of p, arriving at at, in r's receive queue, unless
+// the queue is full: then it is dropped.
+func (r *simSock) queueDgram(at int64, from simAddr, p []byte) {
 	if r.dgLen+len(p) > r.rcvbuf {
-		return len(p), nil // the receive buffer is full: dropped
+		return
 	}
 	data := make([]byte, len(p))
 	copy(data, p)
 	r.dgrams = append(r.dgrams, simDgram{at, from, data})
 	r.dgLen += len(p)
 	notify(r, 'r', at)
-	return len(p), nil
 }
 
 func detgoRecvfrom(fd int, p []byte, flags int) (int, Sockaddr, error) {
