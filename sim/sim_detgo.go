@@ -12,6 +12,9 @@ func active() bool
 //go:linkname setLink syscall.detgoSimSetLink
 func setLink(latency, jitter int64)
 
+//go:linkname setBandwidth syscall.detgoSimSetBandwidth
+func setBandwidth(bitsPerSecond int64)
+
 //go:linkname addNode syscall.detgoSimAddNode
 func addNode(name string) int
 

@@ -6,6 +6,8 @@ func active() bool { return false }
 
 func setLink(latency, jitter int64) {}
 
+func setBandwidth(bitsPerSecond int64) {}
+
 func addNode(name string) int { return 0 }
 
 func setPath(from, to, what int, blocked bool, latency int64, lossPPM uint64) {}

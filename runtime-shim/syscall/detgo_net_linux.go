@@ -34,8 +34,11 @@
 //     off, bound to ::) also takes IPv4, seen as ::ffff:a.b.c.d.
 //   - Every IP packet takes the link latency (default 50us) plus seeded
 //     jitter (default up to 10us) plus its size at the link bandwidth
-//     (10 Gbit/s); a test can change latency and jitter with the sim package
-//     (detgo_sim.go). Unix sockets deliver at once.
+//     (default 10 Gbit/s); a test can change all three with the sim package
+//     (detgo_sim.go). The segments of one TCP connection queue on the link:
+//     each arrives at least its size at the bandwidth after the one before,
+//     so a bulk transfer runs at the bandwidth; datagrams do not queue.
+//     Unix sockets deliver at once.
 //   - State that a packet changes is stored with the virtual time at which
 //     the packet arrives and is looked at lazily: a read returns the data
 //     whose arrival time has passed, accept the connections whose SYN has
@@ -77,7 +80,7 @@ const (
 	detgoFDBase = 1 << 29 // keep in step with runtime/detgo_netpoll.go
 	detgoFDMax  = 1 << 16
 
-	detgoBandwidth = 10e9 // bits per second
+	detgoBandwidth = 10e9 // bits per second, the default (detgoSimSetBandwidth changes it)
 
 	detgoBufDefault = 128 << 10 // SO_SNDBUF and SO_RCVBUF
 	detgoPortLow    = 32768     // ephemeral range, as Linux's default
@@ -166,17 +169,18 @@ type simOpt struct{ level, opt, val int }
 type simPort struct{ typ, port int }
 
 type simKernel struct {
-	mu       sync.Mutex
-	fds      []*simSock
-	ports    map[simPort][]*simSock
-	names    map[string]*simSock // unix sockets by bound name
-	portNext int                 // the next ephemeral port to try
-	portTest uint64              // detgoNetEpoch when portNext was drawn, plus one
-	latency  int64               // ns, one way, per packet
-	jitter   int64               // ns, uniform extra delay per packet, drawn from [0, jitter)
+	mu        sync.Mutex
+	fds       []*simSock
+	ports     map[simPort][]*simSock
+	names     map[string]*simSock // unix sockets by bound name
+	portNext  int                 // the next ephemeral port to try
+	portTest  uint64              // detgoNetEpoch when portNext was drawn, plus one
+	latency   int64               // ns, one way, per packet
+	jitter    int64               // ns, uniform extra delay per packet, drawn from [0, jitter)
+	bandwidth int64               // bits per second, of every link
 }
 
-var simk = simKernel{latency: 50_000, jitter: 10_000}
+var simk = simKernel{latency: 50_000, jitter: 10_000, bandwidth: detgoBandwidth}
 
 func (k *simKernel) init() {
 	if k.ports == nil {
@@ -194,9 +198,14 @@ func (s *simSock) delay(n int) int64 {
 	return simDelay(n)
 }
 
+// simTx is the time to put n bytes on the link, at its bandwidth.
+func simTx(n int) int64 {
+	return int64(n) * 8e9 / simk.bandwidth
+}
+
 // simDelay is the transit time of a packet of n bytes on the link.
 func simDelay(n int) int64 {
-	d := simk.latency + int64(n)*8*1e9/detgoBandwidth
+	d := simk.latency + simTx(n)
 	if simk.jitter > 0 {
 		d += int64(detgoNetRand() % uint64(simk.jitter))
 	}
@@ -1111,10 +1120,12 @@ func detgoSend(fd int, p []byte, to Sockaddr) (int, error) {
 		return n, nil // a partition holds it back (detgo_nodes.go)
 	}
 	d := s.delay(n) // unix: none
+	after := s.lastAt
 	if s.family != AF_UNIX {
 		d = simn.delay(&s.local, &s.remote, n, true)
+		after += simTx(n) // the connection's segments queue on the link
 	}
-	at := max(s.lastAt, now+d)
+	at := max(after, now+d)
 	if s.family != AF_UNIX {
 		netlogBytes(now, s.typ, &s.local, &s.remote, n, at)
 	}

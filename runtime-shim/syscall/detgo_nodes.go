@@ -237,7 +237,7 @@ func (n *simNodes) flush(now int64) {
 // deliver sends held data on s's connection, as detgoSend would have.
 func (n *simNodes) deliver(s *simSock, data []byte, now int64) {
 	peer := s.peer
-	at := max(s.lastAt, now+n.delay(&s.local, &s.remote, len(data), true))
+	at := max(s.lastAt+simTx(len(data)), now+n.delay(&s.local, &s.remote, len(data), true))
 	s.lastAt = at
 	if peer.state == simClosed {
 		rst(s, at, 0) // the peer is gone: its kernel answers with an RST
