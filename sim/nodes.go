@@ -126,8 +126,8 @@ func Reconnect(a, b *Node) {
 	setBlocked(b, a, false)
 }
 
-// Heal removes every fault between nodes: partitions, and the latencies and
-// losses of SetNodeLink. Held TCP segments are delivered.
+// Heal removes every fault between nodes: partitions, the latencies and
+// losses of SetNodeLink, and SetNodeLinkDup's duplication. Held TCP segments are delivered.
 func Heal() {
 	heal()
 }
@@ -144,6 +144,21 @@ func SetNodeLink(a, b *Node, latency time.Duration, loss float64) {
 	ppm := uint64(min(max(loss, 0), 1) * 1e6)
 	setPath(a.id, b.id, 2, false, int64(max(latency, 0)), ppm)
 	setPath(b.id, a.id, 2, false, int64(max(latency, 0)), ppm)
+}
+
+// SetNodeLinkDup makes the link between a and b, both ways, duplicate UDP
+// datagrams: each datagram that gets through (is not lost) is delivered a
+// second time with probability p (0 to 1, drawn from the seed); the copy
+// takes its own latency and jitter, so it may arrive before the original.
+// TCP is not affected. It leaves the link's latency and loss alone, and Heal
+// removes it. Outside detgo it does nothing.
+func SetNodeLinkDup(a, b *Node, p float64) {
+	if a == nil || b == nil {
+		return
+	}
+	ppm := uint64(min(max(p, 0), 1) * 1e6)
+	setDup(a.id, b.id, ppm)
+	setDup(b.id, a.id, ppm)
 }
 
 func setBlocked(from, to *Node, blocked bool) {

@@ -486,3 +486,54 @@ func TestNodeGoPlain(t *testing.T) {
 	n.Go(func() { done <- true })
 	<-done
 }
+
+// A link that duplicates with probability 1 delivers every datagram twice,
+// each copy with its own delay; with 0, once. The arrival order and times
+// are logged, so that two runs of a seed can be compared.
+func TestNodeLinkDup(t *testing.T) {
+	ns := nodes(t, "a", "b")
+	pa, err := ns[0].ListenPacket("udp", 9002)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pa.Close()
+	pb, err := ns[1].ListenPacket("udp", 9002)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pb.Close()
+	to := net.UDPAddrFromAddrPort(addrPort(ns[1], 9002))
+	for _, c := range []struct {
+		p    float64
+		want int
+	}{{1, 2}, {0, 1}, {1, 2}} {
+		sim.SetNodeLinkDup(ns[0], ns[1], c.p)
+		start := time.Now()
+		for i := range 10 {
+			if _, err := pa.WriteTo([]byte{byte(i)}, to); err != nil {
+				t.Fatal(err)
+			}
+		}
+		count := make([]int, 10)
+		var order []string
+		buf := make([]byte, 16)
+		for {
+			pb.SetReadDeadline(start.Add(100 * time.Millisecond))
+			n, _, err := pb.ReadFrom(buf)
+			if err != nil {
+				break
+			}
+			if n != 1 || buf[0] >= 10 {
+				t.Fatalf("got %q, want one byte below 10", buf[:n])
+			}
+			count[buf[0]]++
+			order = append(order, fmt.Sprintf("%d@%v", buf[0], time.Since(start)))
+		}
+		for i, n := range count {
+			if n != c.want {
+				t.Fatalf("duplication %v: datagram %d arrived %d times, want %d (%v)", c.p, i, n, c.want, order)
+			}
+		}
+		t.Logf("duplication %v: %v", c.p, order)
+	}
+}

@@ -6,7 +6,8 @@
 //
 // The simulated network: sockets live in an in-memory kernel with one host
 // whose addresses are 127.0.0.0/8 and ::1. Every packet takes the link
-// latency plus a seeded jitter; SetLink changes both.
+// latency plus a seeded jitter (SetLink changes both) plus its size at the
+// bandwidth (SetBandwidth).
 //
 // Nodes and faults: AddNode gives a simulated host its own IPv4 address
 // (10.0.0.n for the n-th node; its name resolves to it). Nodes last for the
@@ -14,7 +15,7 @@
 // (Node.Listen, Node.Dial, Node.ListenPacket) belong to the node, and traffic between two
 // nodes goes through the faults between them: Partition, PartitionOneWay,
 // Isolate and Reconnect cut and restore links, SetNodeLink gives a link its
-// own latency and loss, Crash makes a node's sockets fail, and Heal removes
+// own latency and loss, SetNodeLinkDup makes it duplicate UDP datagrams, Crash makes a node's sockets fail, and Heal removes
 // every fault. RandomFaults draws a schedule of partitions from the seed and
 // applies it on timers; print it, so a failing seed shows its faults.
 // Under a partition UDP datagrams are lost; TCP data is held back and
@@ -58,4 +59,15 @@ func Active() bool {
 // Negative values count as zero. Outside detgo, SetLink does nothing.
 func SetLink(latency, jitter time.Duration) {
 	setLink(int64(latency), int64(jitter))
+}
+
+// SetBandwidth sets the bandwidth of every link of the simulated network,
+// loopback and nodes alike, in bits per second, for packets sent from now
+// on: a packet takes its size at the bandwidth on top of the latency, and
+// the segments of one TCP connection queue behind each other, so a bulk
+// transfer runs at the bandwidth (1 MB at 8 Mbit/s: about 1s). UDP
+// datagrams do not queue. The default is 10 Gbit/s; a value <= 0 restores
+// it. Outside detgo, SetBandwidth does nothing.
+func SetBandwidth(bitsPerSecond int64) {
+	setBandwidth(bitsPerSecond)
 }

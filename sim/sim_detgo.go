@@ -12,11 +12,17 @@ func active() bool
 //go:linkname setLink syscall.detgoSimSetLink
 func setLink(latency, jitter int64)
 
+//go:linkname setBandwidth syscall.detgoSimSetBandwidth
+func setBandwidth(bitsPerSecond int64)
+
 //go:linkname addNode syscall.detgoSimAddNode
 func addNode(name string) int
 
 //go:linkname setPath syscall.detgoSimSetPath
 func setPath(from, to, what int, blocked bool, latency int64, lossPPM uint64)
+
+//go:linkname setDup syscall.detgoSimSetDup
+func setDup(from, to int, dupPPM uint64)
 
 //go:linkname heal syscall.detgoSimHeal
 func heal()

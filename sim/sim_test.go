@@ -44,3 +44,60 @@ func TestSetLink(t *testing.T) {
 		t.Fatalf("Dial took %v, want 20ms", d)
 	}
 }
+
+// At 8 Mbit/s a 1 MB transfer runs at the bandwidth: with a 50µs link and
+// no jitter, the last of its 32 KB writes arrives 50µs plus 1 MB at 8 Mbit/s
+// (1.048576s) after the first was sent, exactly: each segment queues behind
+// the one before.
+func TestSetBandwidth(t *testing.T) {
+	if !sim.Active() {
+		t.Skip("needs detgo's simulated network")
+	}
+	sim.SetLink(50*time.Microsecond, 0)
+	defer sim.SetLink(50*time.Microsecond, 10*time.Microsecond)
+	sim.SetBandwidth(8e6)
+	defer sim.SetBandwidth(0)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	done := make(chan time.Time, 1) // when the last byte arrived
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			t.Error(err)
+			done <- time.Time{}
+			return
+		}
+		defer c.Close()
+		buf := make([]byte, 32<<10)
+		total := 0
+		for total < 1<<20 {
+			n, err := c.Read(buf)
+			if err != nil {
+				t.Error(err)
+				break
+			}
+			total += n
+		}
+		done <- time.Now()
+	}()
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	start := time.Now()
+	chunk := make([]byte, 32<<10)
+	for range 32 {
+		if _, err := c.Write(chunk); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d := (<-done).Sub(start)
+	if want := 50*time.Microsecond + 1048576*time.Microsecond; d != want {
+		t.Fatalf("1 MB at 8 Mbit/s took %v, want %v", d, want)
+	}
+	t.Logf("1 MB at 8 Mbit/s took %v", d)
+}

@@ -41,7 +41,11 @@ func detgoNetSockets() string {
 func (s *simSock) describe(b []byte, now int64) []byte {
 	switch {
 	case s.family == AF_UNIX:
-		b = append(b, "unix "...)
+		if s.typ == SOCK_DGRAM {
+			b = append(b, "unixgram "...)
+		} else {
+			b = append(b, "unix "...)
+		}
 		b = append(b, s.path...)
 		if s.peerPath != "" {
 			b = append(b, " -> "...)

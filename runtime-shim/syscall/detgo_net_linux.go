@@ -18,8 +18,8 @@
 //   - One host with the loopback ranges 127.0.0.0/8 and ::1. Binding to them
 //     or to the wildcard addresses works; connecting or sending anywhere else
 //     fails with ENETUNREACH (except to the nodes a test adds, with faults
-//     between them: detgo_nodes.go). Unix stream sockets (and socketpair) are
-//     simulated too. Unix datagram and seqpacket sockets, AF_NETLINK and raw
+//     between them: detgo_nodes.go). Unix stream and datagram sockets (and
+//     socketpair) are simulated too. Unix seqpacket sockets, AF_NETLINK and raw
 //     sockets fail with EPROTONOSUPPORT or EAFNOSUPPORT, and so does a
 //     socket(2) or socketpair(2) made through RawSyscall6 directly (as
 //     x/sys/unix does): no real socket can exist in a simulated process.
@@ -34,8 +34,11 @@
 //     off, bound to ::) also takes IPv4, seen as ::ffff:a.b.c.d.
 //   - Every IP packet takes the link latency (default 50us) plus seeded
 //     jitter (default up to 10us) plus its size at the link bandwidth
-//     (10 Gbit/s); a test can change latency and jitter with the sim package
-//     (detgo_sim.go). Unix sockets deliver at once.
+//     (default 10 Gbit/s); a test can change all three with the sim package
+//     (detgo_sim.go). The segments of one TCP connection queue on the link:
+//     each arrives at least its size at the bandwidth after the one before,
+//     so a bulk transfer runs at the bandwidth; datagrams do not queue.
+//     Unix sockets deliver at once.
 //   - State that a packet changes is stored with the virtual time at which
 //     the packet arrives and is looked at lazily: a read returns the data
 //     whose arrival time has passed, accept the connections whose SYN has
@@ -52,8 +55,17 @@
 //     fill the window and draw an RST; once it arrives they fail with
 //     ECONNRESET, then EPIPE. A unix stream connect completes at once.
 //   - UDP: datagrams keep their boundaries and each draws its own jitter,
-//     so they may be reordered. Sending to a port nobody bound drops the
+//     so they may be reordered (and, between nodes, lost or duplicated). Sending to a port nobody bound drops the
 //     datagram; a connected sender then gets ECONNREFUSED, as with ICMP.
+//   - Unix datagrams: a socket binds to a name as a unix stream does; a
+//     datagram goes at once to the socket bound to the destination's name
+//     (or to the connected peer: connect picks the socket bound to the name
+//     then), and recvfrom gives the sender's name ("" if unbound). A path
+//     nobody bound gives ENOENT, a name no socket is bound to (a stale
+//     socket file, an abstract name) or a closed peer ECONNREFUSED, a
+//     stream socket's name EPROTOTYPE, a receiver connected to another
+//     socket EPERM. A full receive queue (rcvbuf bytes) makes the sender
+//     wait until the receiver reads, instead of dropping.
 //   - Fake sockets behave as non-blocking whatever SOCK_NONBLOCK says: a
 //     blocking syscall would stop the whole simulation.
 //
@@ -77,7 +89,7 @@ const (
 	detgoFDBase = 1 << 29 // keep in step with runtime/detgo_netpoll.go
 	detgoFDMax  = 1 << 16
 
-	detgoBandwidth = 10e9 // bits per second
+	detgoBandwidth = 10e9 // bits per second, the default (detgoSimSetBandwidth changes it)
 
 	detgoBufDefault = 128 << 10 // SO_SNDBUF and SO_RCVBUF
 	detgoPortLow    = 32768     // ephemeral range, as Linux's default
@@ -113,9 +125,10 @@ type simSeg struct {
 }
 
 type simDgram struct {
-	at   int64
-	from simAddr
-	data []byte
+	at       int64
+	from     simAddr
+	fromPath string // unix: the sender's bound name ("" if none)
+	data     []byte
 }
 
 type simSock struct {
@@ -159,6 +172,7 @@ type simSock struct {
 	// Datagram.
 	dgrams []simDgram
 	dgLen  int
+	dgWait []*simSock // unix: senders that found the queue full
 }
 
 type simOpt struct{ level, opt, val int }
@@ -166,17 +180,18 @@ type simOpt struct{ level, opt, val int }
 type simPort struct{ typ, port int }
 
 type simKernel struct {
-	mu       sync.Mutex
-	fds      []*simSock
-	ports    map[simPort][]*simSock
-	names    map[string]*simSock // unix sockets by bound name
-	portNext int                 // the next ephemeral port to try
-	portTest uint64              // detgoNetEpoch when portNext was drawn, plus one
-	latency  int64               // ns, one way, per packet
-	jitter   int64               // ns, uniform extra delay per packet, drawn from [0, jitter)
+	mu        sync.Mutex
+	fds       []*simSock
+	ports     map[simPort][]*simSock
+	names     map[string]*simSock // unix sockets by bound name
+	portNext  int                 // the next ephemeral port to try
+	portTest  uint64              // detgoNetEpoch when portNext was drawn, plus one
+	latency   int64               // ns, one way, per packet
+	jitter    int64               // ns, uniform extra delay per packet, drawn from [0, jitter)
+	bandwidth int64               // bits per second, of every link
 }
 
-var simk = simKernel{latency: 50_000, jitter: 10_000}
+var simk = simKernel{latency: 50_000, jitter: 10_000, bandwidth: detgoBandwidth}
 
 func (k *simKernel) init() {
 	if k.ports == nil {
@@ -194,9 +209,14 @@ func (s *simSock) delay(n int) int64 {
 	return simDelay(n)
 }
 
+// simTx is the time to put n bytes on the link, at its bandwidth.
+func simTx(n int) int64 {
+	return int64(n) * 8e9 / simk.bandwidth
+}
+
 // simDelay is the transit time of a packet of n bytes on the link.
 func simDelay(n int) int64 {
-	d := simk.latency + int64(n)*8*1e9/detgoBandwidth
+	d := simk.latency + simTx(n)
 	if simk.jitter > 0 {
 		d += int64(detgoNetRand() % uint64(simk.jitter))
 	}
@@ -452,11 +472,11 @@ func detgoSocket(domain, typ, proto int) (int, error) {
 	typ &^= SOCK_NONBLOCK | SOCK_CLOEXEC
 	switch {
 	case domain == AF_UNIX:
-		if typ != SOCK_STREAM || proto != 0 {
-			return -1, EPROTONOSUPPORT // unix datagram and seqpacket sockets are not simulated
+		if typ != SOCK_STREAM && typ != SOCK_DGRAM || proto != 0 {
+			return -1, EPROTONOSUPPORT // unix seqpacket sockets are not simulated
 		}
 	case domain != AF_INET && domain != AF_INET6:
-		return -1, EAFNOSUPPORT // only IPv4, IPv6 and unix streams are simulated
+		return -1, EAFNOSUPPORT // only IPv4, IPv6 and unix sockets are simulated
 	case typ == SOCK_STREAM && (proto == 0 || proto == IPPROTO_TCP):
 	case typ == SOCK_DGRAM && (proto == 0 || proto == IPPROTO_UDP):
 	default:
@@ -475,7 +495,7 @@ func detgoSocketpair(domain, typ, proto int) ([2]int, error) {
 	if domain != AF_UNIX {
 		return [2]int{-1, -1}, EAFNOSUPPORT
 	}
-	if typ != SOCK_STREAM || proto != 0 {
+	if typ != SOCK_STREAM && typ != SOCK_DGRAM || proto != 0 {
 		return [2]int{-1, -1}, EPROTONOSUPPORT
 	}
 	k := &simk
@@ -483,9 +503,10 @@ func detgoSocketpair(domain, typ, proto int) ([2]int, error) {
 	defer k.mu.Unlock()
 	k.init()
 	now := detgoNetNow()
-	a := &simSock{family: AF_UNIX, typ: SOCK_STREAM, state: simConnected, sndbuf: detgoBufDefault, rcvbuf: detgoBufDefault, estAt: now}
-	b := &simSock{family: AF_UNIX, typ: SOCK_STREAM, state: simConnected, sndbuf: detgoBufDefault, rcvbuf: detgoBufDefault, estAt: now}
+	a := &simSock{family: AF_UNIX, typ: typ, state: simConnected, sndbuf: detgoBufDefault, rcvbuf: detgoBufDefault, estAt: now}
+	b := &simSock{family: AF_UNIX, typ: typ, state: simConnected, sndbuf: detgoBufDefault, rcvbuf: detgoBufDefault, estAt: now}
 	a.peer, b.peer = b, a
+	a.hasPeerA, b.hasPeerA = typ == SOCK_DGRAM, typ == SOCK_DGRAM
 	fa, err := k.alloc(a)
 	if err != nil {
 		return [2]int{-1, -1}, err
@@ -554,8 +575,11 @@ func (k *simKernel) closeSock(s *simSock) {
 	case simConnected:
 		netlog(now, s.typ, &s.local, &s.remote, "close", 0)
 	}
+	for _, w := range s.dgWait { // unix: blocked senders now get ECONNREFUSED
+		notify(w, 'w', now)
+	}
 	s.state = simClosed
-	s.rx, s.rxLen, s.dgrams = nil, 0, nil
+	s.rx, s.rxLen, s.dgrams, s.dgWait = nil, 0, nil, nil
 }
 
 // fin sends s's FIN after its data.
@@ -695,6 +719,9 @@ func detgoConnect(fd int, sa Sockaddr) error {
 	case simClosed:
 		return EINVAL
 	}
+	if s.family == AF_UNIX && s.typ == SOCK_DGRAM {
+		return k.connectUnixDgram(s, sa)
+	}
 	if s.family == AF_UNIX {
 		return k.connectUnix(s, sa, now)
 	}
@@ -774,6 +801,45 @@ func (k *simKernel) connectUnix(s *simSock, sa Sockaddr, now int64) error {
 	s.peer, s.peerPath, s.state, s.estAt, s.lastAt = c, l.path, simConnected, now, now
 	l.acceptq = append(l.acceptq, c)
 	notify(l, 'r', now)
+	return nil
+}
+
+// unixDgramTarget finds the unix datagram socket bound to sa's name:
+// ENOENT for a path that does not exist, ECONNREFUSED for a name no socket
+// is bound to, EPROTOTYPE for a socket of another type.
+func (k *simKernel) unixDgramTarget(sa Sockaddr) (*simSock, error) {
+	su, ok := sa.(*SockaddrUnix)
+	if !ok || su.Name == "" {
+		return nil, EINVAL
+	}
+	t := k.names[su.Name]
+	switch {
+	case t == nil && su.Name[0] != '@' && su.Name[0] != 0:
+		var st Stat_t
+		if Stat(su.Name, &st) != nil {
+			return nil, ENOENT
+		}
+		return nil, ECONNREFUSED
+	case t == nil:
+		return nil, ECONNREFUSED
+	case t.typ != SOCK_DGRAM:
+		return nil, EPROTOTYPE
+	}
+	return t, nil
+}
+
+// connectUnixDgram gives a unix datagram socket its default peer, the
+// socket bound to sa's name now (as in Linux, not the name: a socket bound
+// to it later is not the peer).
+func (k *simKernel) connectUnixDgram(s *simSock, sa Sockaddr) error {
+	t, err := k.unixDgramTarget(sa)
+	if err != nil {
+		return err
+	}
+	if t.hasPeerA && t.peer != s {
+		return EPERM // t is connected to another socket
+	}
+	s.peer, s.peerPath, s.hasPeerA, s.state, s.used = t, t.path, true, simConnected, true
 	return nil
 }
 
@@ -1053,9 +1119,16 @@ func (s *simSock) recvDgram(p []byte, now int64, wantFrom bool) (int, Sockaddr, 
 	s.dgLen -= len(d.data)
 	n := copy(p, d.data) // the rest of a long datagram is lost, as with MSG_TRUNC unset
 	var from Sockaddr
-	if wantFrom {
+	switch {
+	case wantFrom && s.family == AF_UNIX:
+		from = &SockaddrUnix{Name: d.fromPath}
+	case wantFrom:
 		from = d.from.sockaddr(s.family)
 	}
+	for _, w := range s.dgWait { // unix: room again for blocked senders
+		notify(w, 'w', now)
+	}
+	s.dgWait = nil
 	return n, from, nil
 }
 
@@ -1111,10 +1184,12 @@ func detgoSend(fd int, p []byte, to Sockaddr) (int, error) {
 		return n, nil // a partition holds it back (detgo_nodes.go)
 	}
 	d := s.delay(n) // unix: none
+	after := s.lastAt
 	if s.family != AF_UNIX {
 		d = simn.delay(&s.local, &s.remote, n, true)
+		after += simTx(n) // the connection's segments queue on the link
 	}
-	at := max(s.lastAt, now+d)
+	at := max(after, now+d)
 	if s.family != AF_UNIX {
 		netlogBytes(now, s.typ, &s.local, &s.remote, n, at)
 	}
@@ -1136,6 +1211,9 @@ func detgoSend(fd int, p []byte, to Sockaddr) (int, error) {
 }
 
 func (k *simKernel) sendDgram(s *simSock, p []byte, to Sockaddr, now int64) (int, error) {
+	if s.family == AF_UNIX {
+		return k.sendUnixDgram(s, p, to, now)
+	}
 	var dst simAddr
 	if to == nil {
 		if !s.hasPeerA {
@@ -1176,14 +1254,67 @@ func (k *simKernel) sendDgram(s *simSock, p []byte, to Sockaddr, now int64) (int
 		}
 		return len(p), nil
 	}
+	r.queueDgram(at, from, p)
+	if simn.dup(&from, &dst) { // a duplicate, with its own delay (detgo_nodes.go)
+		at = now + simn.delay(&from, &dst, len(p), false)
+		netlogBytes(now, SOCK_DGRAM, &from, &dst, len(p), at)
+		r.queueDgram(at, from, p)
+	}
+	return len(p), nil
+}
+
+// queueDgram puts a copy of p, arriving at at, in r's receive queue, unless
+// the queue is full: then it is dropped.
+func (r *simSock) queueDgram(at int64, from simAddr, p []byte) {
 	if r.dgLen+len(p) > r.rcvbuf {
-		return len(p), nil // the receive buffer is full: dropped
+		return
 	}
 	data := make([]byte, len(p))
 	copy(data, p)
-	r.dgrams = append(r.dgrams, simDgram{at, from, data})
+	r.dgrams = append(r.dgrams, simDgram{at: at, from: from, data: data})
 	r.dgLen += len(p)
 	notify(r, 'r', at)
+}
+
+// sendUnixDgram sends a unix datagram to the socket bound to `to`'s name,
+// or to the connected peer (nil): it is queued at once, with the sender's
+// name. A full receive queue makes the sender wait (EAGAIN) until the
+// receiver reads, as in Linux; a closed peer refuses.
+func (k *simKernel) sendUnixDgram(s *simSock, p []byte, to Sockaddr, now int64) (int, error) {
+	var r *simSock
+	if to == nil {
+		if !s.hasPeerA {
+			return 0, ENOTCONN
+		}
+		r = s.peer
+	} else {
+		var err error
+		if r, err = k.unixDgramTarget(to); err != nil {
+			return 0, err
+		}
+	}
+	switch {
+	case r.state == simClosed:
+		return 0, ECONNREFUSED
+	case r.hasPeerA && r.peer != s:
+		return 0, EPERM // r takes datagrams from its peer only
+	case len(p) > s.sndbuf:
+		return 0, EMSGSIZE
+	case r.dgLen+len(p) > r.rcvbuf:
+		for _, w := range r.dgWait {
+			if w == s {
+				return 0, EAGAIN
+			}
+		}
+		r.dgWait = append(r.dgWait, s)
+		return 0, EAGAIN
+	}
+	s.used = true
+	data := make([]byte, len(p))
+	copy(data, p)
+	r.dgrams = append(r.dgrams, simDgram{at: now, fromPath: s.path, data: data})
+	r.dgLen += len(p)
+	notify(r, 'r', now)
 	return len(p), nil
 }
 

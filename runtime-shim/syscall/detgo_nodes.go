@@ -38,6 +38,10 @@
 //   - Loss, in parts per million: a UDP datagram is lost with that
 //     probability; a TCP segment that is "lost" arrives one retransmission
 //     timeout later (200ms, doubling on each further loss, at most 6).
+//   - Duplication, in parts per million: a UDP datagram that gets through
+//     is delivered twice with that probability; the copy draws its own
+//     delay (so it may arrive first) and is not lost again. TCP is not
+//     affected (its receiver would discard the duplicate).
 //
 // A node can also crash (detgoSimCrash): its sockets fail, its ports are
 // freed, and its peers are reset. Nodes last for the whole process (a
@@ -47,7 +51,7 @@
 // Who calls it: the sim package (the //go:linkname functions at the end),
 // and the kernel at a few hook points in detgo_net_linux.go: bind and route
 // (isNode), connect (connectBlocked, delay), SO_ERROR (retrySyn), a stream
-// write (hold, delay), a datagram (drop, delay), and FIN and RST (holdCtl).
+// write (hold, delay), a datagram (drop, delay, dup), and FIN and RST (holdCtl).
 // With no nodes every hook is a nil-map or empty-slice check, so the
 // loopback-only network behaves exactly as before.
 //
@@ -80,6 +84,7 @@ type simPath struct {
 	blocked bool
 	latency int64 // ns; < 0: the global latency
 	lossPPM uint64
+	dupPPM  uint64 // UDP duplication, parts per million
 }
 
 // simHeldItem is a segment, or a FIN ('F') or RST ('R'), that a partition
@@ -164,6 +169,13 @@ func (n *simNodes) drop(a, b *simAddr) bool {
 	return p.blocked || p.lossPPM > 0 && detgoNetRand()%1e6 < p.lossPPM
 }
 
+// dup reports whether a datagram from a to b that got through is also
+// delivered a second time. It draws only on paths with duplication set.
+func (n *simNodes) dup(a, b *simAddr) bool {
+	p := n.path(a, b)
+	return p != nil && p.dupPPM > 0 && detgoNetRand()%1e6 < p.dupPPM
+}
+
 // hold keeps data that s writes if its path is blocked or earlier data is
 // still held; it reports whether it did. The bytes count as in the peer's
 // receive queue, so the window closes as it would with unacknowledged data.
@@ -225,7 +237,7 @@ func (n *simNodes) flush(now int64) {
 // deliver sends held data on s's connection, as detgoSend would have.
 func (n *simNodes) deliver(s *simSock, data []byte, now int64) {
 	peer := s.peer
-	at := max(s.lastAt, now+n.delay(&s.local, &s.remote, len(data), true))
+	at := max(s.lastAt+simTx(len(data)), now+n.delay(&s.local, &s.remote, len(data), true))
 	s.lastAt = at
 	if peer.state == simClosed {
 		rst(s, at, 0) // the peer is gone: its kernel answers with an RST
@@ -392,6 +404,29 @@ func detgoSimSetPath(from, to, what int, blocked bool, latency int64, lossPPM ui
 	if wasBlocked && !p.blocked {
 		simn.flush(detgoNetNow())
 	}
+}
+
+// detgoSimSetDup sets the probability, in parts per million, that a UDP
+// datagram from node `from` to node `to` is duplicated.
+//
+//go:linkname detgoSimSetDup
+func detgoSimSetDup(from, to int, dupPPM uint64) {
+	if !detgoNet {
+		return
+	}
+	simk.mu.Lock()
+	defer simk.mu.Unlock()
+	if from == to || from < 1 || to < 1 || from > len(simn.names) || to > len(simn.names) {
+		return
+	}
+	if simn.paths == nil {
+		simn.paths = make(map[[2]int]*simPath)
+	}
+	key := [2]int{from, to}
+	if simn.paths[key] == nil {
+		simn.paths[key] = &simPath{latency: -1}
+	}
+	simn.paths[key].dupPPM = min(dupPPM, 1e6)
 }
 
 // detgoSimHeal removes every fault between nodes and delivers what was held.

@@ -28,3 +28,20 @@ func detgoSimSetLink(latency, jitter int64) {
 	simk.latency, simk.jitter = max(latency, 0), max(jitter, 0)
 	simk.mu.Unlock()
 }
+
+// detgoSimSetBandwidth sets the bandwidth, in bits per second, of every
+// link of the simulated network, for packets sent from now on; <= 0
+// restores the default, 10 Gbit/s.
+//
+//go:linkname detgoSimSetBandwidth
+func detgoSimSetBandwidth(bitsPerSecond int64) {
+	if !detgoNet {
+		return
+	}
+	if bitsPerSecond <= 0 {
+		bitsPerSecond = detgoBandwidth
+	}
+	simk.mu.Lock()
+	simk.bandwidth = bitsPerSecond
+	simk.mu.Unlock()
+}
