@@ -161,6 +161,19 @@ func SetNodeLinkDup(a, b *Node, p float64) {
 	setDup(b.id, a.id, ppm)
 }
 
+// Clog clogs the link between a and b, both ways, for d of virtual time:
+// nothing is lost, but every packet sent meanwhile (TCP segments, SYNs,
+// UDP datagrams) leaves only when the clog ends, then takes the link's
+// usual time; TCP keeps its order. Heal removes it. Outside detgo it does
+// nothing.
+func Clog(a, b *Node, d time.Duration) {
+	if a == nil || b == nil {
+		return
+	}
+	clog(a.id, b.id, int64(d))
+	clog(b.id, a.id, int64(d))
+}
+
 func setBlocked(from, to *Node, blocked bool) {
 	if from == nil || to == nil {
 		return

@@ -537,3 +537,40 @@ func TestNodeLinkDup(t *testing.T) {
 		t.Logf("duplication %v: %v", c.p, order)
 	}
 }
+
+// A clogged link loses nothing: what is sent while it is clogged arrives
+// once the clog ends, plus the link's usual latency.
+func TestClog(t *testing.T) {
+	ns := nodes(t, "c1", "c2")
+	pc, err := ns[0].ListenPacket("udp", 9000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	conn, err := ns[1].Dial("udp", ns[0].Addr(9000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	transit := func() time.Duration {
+		start := time.Now()
+		if _, err := conn.Write([]byte("ping")); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := pc.ReadFrom(make([]byte, 16)); err != nil {
+			t.Fatal(err)
+		}
+		return time.Since(start)
+	}
+	normal := transit()
+	sim.Clog(ns[0], ns[1], time.Second)
+	clogged := transit()
+	after := transit()
+	t.Logf("transit %v, clogged %v, after the clog %v", normal, clogged, after)
+	if normal > time.Millisecond || after > time.Millisecond {
+		t.Errorf("unclogged transit %v, %v: want under 1ms", normal, after)
+	}
+	if clogged < time.Second || clogged > time.Second+time.Millisecond {
+		t.Errorf("clogged transit %v: want the 1s clog plus the link's latency", clogged)
+	}
+}

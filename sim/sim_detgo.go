@@ -35,3 +35,6 @@ func crash(id int)
 
 //go:linkname goOnNode syscall.detgoSimGo
 func goOnNode(id int, f func()) bool
+
+//go:linkname clog syscall.detgoSimClog
+func clog(from, to int, d int64)

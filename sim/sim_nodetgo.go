@@ -21,3 +21,5 @@ func simRand() uint64 { return 0 }
 func crash(id int) {}
 
 func goOnNode(id int, f func()) bool { return false }
+
+func clog(from, to int, d int64) {}

@@ -85,6 +85,7 @@ type simPath struct {
 	latency int64 // ns; < 0: the global latency
 	lossPPM uint64
 	dupPPM  uint64 // UDP duplication, parts per million
+	clogEnd int64  // virtual time until which the link is clogged (Clog)
 }
 
 // simHeldItem is a segment, or a FIN ('F') or RST ('R'), that a partition
@@ -151,6 +152,9 @@ func (n *simNodes) delay(a, b *simAddr, size int, retransmit bool) int64 {
 	d := simDelay(size)
 	if p.latency >= 0 {
 		d += p.latency - simk.latency
+	}
+	if now := detgoNetNow(); p.clogEnd > now {
+		d += p.clogEnd - now // clogged: it leaves when the clog ends
 	}
 	if retransmit && p.lossPPM > 0 {
 		for i := 0; i < 6 && detgoNetRand()%1e6 < p.lossPPM; i++ {
@@ -429,6 +433,29 @@ func detgoSimSetDup(from, to int, dupPPM uint64) {
 	simn.paths[key].dupPPM = min(dupPPM, 1e6)
 }
 
+// detgoSimClog clogs the link from node `from` to node `to` for d ns of
+// virtual time: what is sent meanwhile leaves when the clog ends.
+//
+//go:linkname detgoSimClog
+func detgoSimClog(from, to int, d int64) {
+	if !detgoNet {
+		return
+	}
+	simk.mu.Lock()
+	defer simk.mu.Unlock()
+	if from == to || from < 1 || to < 1 || from > len(simn.names) || to > len(simn.names) {
+		return
+	}
+	if simn.paths == nil {
+		simn.paths = make(map[[2]int]*simPath)
+	}
+	key := [2]int{from, to}
+	if simn.paths[key] == nil {
+		simn.paths[key] = &simPath{latency: -1}
+	}
+	simn.paths[key].clogEnd = detgoNetNow() + max(d, 0)
+}
+
 // detgoSimHeal removes every fault between nodes and delivers what was held.
 //
 //go:linkname detgoSimHeal
@@ -449,8 +476,9 @@ func detgoSimHeal() {
 // once, the far end when the node's RST arrives, after the link's delay or
 // a partition; the node's end fails its next read with ECONNRESET, then
 // with ENOTCONN); UDP sockets fail their next receive with ECONNRESET. Every
-// port is freed, so the node can listen again. The node's goroutines keep
-// running: they see the errors.
+// port is freed, so the node can listen again. The goroutines started on
+// the node (sim.Node.Go) never run again (runtime/detgo_nodes.go); others
+// see the errors.
 //
 //go:linkname detgoSimCrash
 func detgoSimCrash(id int) {
