@@ -15,7 +15,7 @@
 //	marginal per seed          extra wall time per seed in -seeds=1-11 vs per run in go test -count=11
 //	time compression           simulated seconds per real second, bench/workloads/timers (2h of timers)
 //	deadlock reported          real seconds until a deadlocked test fails, bench/workloads/deadlock (go test: its -timeout)
-//	simulated network          not yet measured (no simulated network)
+//	simulated network          real time per HTTP request, simulated vs real loopback (bench/net.sh)
 //	swarm seeds/s per core     from bench/swarm.sh when it exists
 //	peak RSS                   the test binary's VmHWM (= /usr/bin/time -v maximum resident set size)
 package main
@@ -425,9 +425,36 @@ func (s *suite) failing(env []string, argv ...string) ([]byte, float64) {
 	return out, secs
 }
 
+// netRe matches bench/net.sh's line
+//
+//	per request (us)                               45.6       19.5
+var netRe = regexp.MustCompile(`(?m)^per request \(us\)\s+([0-9.]+)\s+([0-9.]+)`)
+
+// network runs bench/net.sh: real time per HTTP request on the simulated
+// network (detgo) against real loopback (go test).
 func (s *suite) network() ([]Row, error) {
-	return []Row{{Name: "real time per simulated network request", Bench: "NetRequest", Unit: "sec/req",
-		Status: "not yet measured (no simulated network)"}}, nil
+	row := Row{Name: "real time per simulated network request", Bench: "NetRequest", Unit: "sec/req"}
+	if s.o.Quick {
+		row.Status = "skipped (-quick)"
+		return []Row{row}, nil
+	}
+	out, err := s.run(s.o.Repo, []string{"SEEDS=5"}, "bash", filepath.Join(s.o.Repo, "bench", "net.sh"))
+	if err != nil {
+		row.Status = "bench/net.sh failed: " + firstLine(err.Error())
+		return []Row{row}, nil
+	}
+	m := netRe.FindSubmatch(out)
+	if m == nil {
+		row.Status = "bench/net.sh printed no 'per request (us)' line"
+		return []Row{row}, nil
+	}
+	goUS, _ := strconv.ParseFloat(string(m[1]), 64)
+	detUS, _ := strconv.ParseFloat(string(m[2]), 64)
+	row.Go, row.Detgo = goUS/1e6, detUS/1e6
+	row.GoSamples, row.DetSamples = []float64{row.Go}, []float64{row.Detgo}
+	row.Ratio = row.Detgo / row.Go
+	row.Note = "bench/net.sh (bench/workloads/nethttp, httptest): (run with 2000 requests - run with 1) / 2000, median of 3; go test on real loopback"
+	return []Row{row}, nil
 }
 
 // swarmRe matches bench/swarm.sh's line

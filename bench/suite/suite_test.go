@@ -48,7 +48,7 @@ func TestQuick(t *testing.T) {
 		t.Errorf("rows:\n got %v\nwant %v", got, want)
 	}
 	for _, r := range rep.Rows {
-		if r.Bench == "NetRequest" && r.Status != "not yet measured (no simulated network)" {
+		if r.Bench == "NetRequest" && r.Status != "skipped (-quick)" {
 			t.Errorf("simulated network row: %q", r.Status)
 		}
 		if r.Bench == "TimeCompression" && r.Detgo < 10 {
