@@ -386,17 +386,9 @@ func detgoSimSetPath(from, to, what int, blocked bool, latency int64, lossPPM ui
 	}
 	simk.mu.Lock()
 	defer simk.mu.Unlock()
-	if from == to || from < 1 || to < 1 || from > len(simn.names) || to > len(simn.names) {
-		return
-	}
-	if simn.paths == nil {
-		simn.paths = make(map[[2]int]*simPath)
-	}
-	key := [2]int{from, to}
-	p := simn.paths[key]
+	p := simn.pathFor(from, to)
 	if p == nil {
-		p = &simPath{latency: -1}
-		simn.paths[key] = p
+		return
 	}
 	wasBlocked := p.blocked
 	if what&1 != 0 {
@@ -420,17 +412,9 @@ func detgoSimSetDup(from, to int, dupPPM uint64) {
 	}
 	simk.mu.Lock()
 	defer simk.mu.Unlock()
-	if from == to || from < 1 || to < 1 || from > len(simn.names) || to > len(simn.names) {
-		return
+	if p := simn.pathFor(from, to); p != nil {
+		p.dupPPM = min(dupPPM, 1e6)
 	}
-	if simn.paths == nil {
-		simn.paths = make(map[[2]int]*simPath)
-	}
-	key := [2]int{from, to}
-	if simn.paths[key] == nil {
-		simn.paths[key] = &simPath{latency: -1}
-	}
-	simn.paths[key].dupPPM = min(dupPPM, 1e6)
 }
 
 // detgoSimClog clogs the link from node `from` to node `to` for d ns of
@@ -443,17 +427,28 @@ func detgoSimClog(from, to int, d int64) {
 	}
 	simk.mu.Lock()
 	defer simk.mu.Unlock()
-	if from == to || from < 1 || to < 1 || from > len(simn.names) || to > len(simn.names) {
-		return
+	if p := simn.pathFor(from, to); p != nil {
+		p.clogEnd = detgoNetNow() + max(d, 0)
 	}
-	if simn.paths == nil {
-		simn.paths = make(map[[2]int]*simPath)
+}
+
+// pathFor returns the link from node `from` to node `to`, adding it with
+// the defaults if it has no settings yet; nil if the ids are not two
+// different nodes. simk.mu is held.
+func (n *simNodes) pathFor(from, to int) *simPath {
+	if from == to || from < 1 || to < 1 || from > len(n.names) || to > len(n.names) {
+		return nil
+	}
+	if n.paths == nil {
+		n.paths = make(map[[2]int]*simPath)
 	}
 	key := [2]int{from, to}
-	if simn.paths[key] == nil {
-		simn.paths[key] = &simPath{latency: -1}
+	p := n.paths[key]
+	if p == nil {
+		p = &simPath{latency: -1}
+		n.paths[key] = p
 	}
-	simn.paths[key].clogEnd = detgoNetNow() + max(d, 0)
+	return p
 }
 
 // detgoSimHeal removes every fault between nodes and delivers what was held.
