@@ -749,7 +749,16 @@ func detgoConnect(fd int, sa Sockaddr) error {
 		notify(s, 'w', s.errAt)
 		return EINPROGRESS
 	}
-	synAt := now + simn.delay(&s.local, &dst, 0, true)
+	synAt := sendSyn(s, l, dst, now)
+	netlog(now, s.typ, &s.local, &dst, "SYN", synAt)
+	return EINPROGRESS
+}
+
+// sendSyn connects s to listener l at dst with a SYN sent at now: the
+// server end waits in l's accept queue from the SYN's arrival, which it
+// returns, and s is connected one link delay later.
+func sendSyn(s, l *simSock, dst simAddr, now int64) (synAt int64) {
+	synAt = now + simn.delay(&s.local, &dst, 0, true)
 	c := &simSock{
 		family: l.family, typ: SOCK_STREAM, state: simConnected,
 		sndbuf: l.sndbuf, rcvbuf: l.rcvbuf,
@@ -765,10 +774,9 @@ func detgoConnect(fd int, sa Sockaddr) error {
 	l.acceptq = append(l.acceptq, nil)
 	copy(l.acceptq[i+1:], l.acceptq[i:])
 	l.acceptq[i] = c
-	netlog(now, s.typ, &s.local, &dst, "SYN", synAt)
 	notify(l, 'r', synAt)
 	notify(s, 'w', s.estAt)
-	return EINPROGRESS
+	return synAt
 }
 
 // connectUnix connects a unix stream socket; like Linux, it completes at

@@ -302,24 +302,7 @@ func (n *simNodes) retrySyn(s *simSock, now int64) {
 		notify(s, 'w', s.errAt)
 		return
 	}
-	synAt := now + n.delay(&s.local, &dst, 0, true)
-	c := &simSock{
-		family: l.family, typ: SOCK_STREAM, state: simConnected,
-		sndbuf: l.sndbuf, rcvbuf: l.rcvbuf,
-		local: dst, remote: s.local, peer: s, estAt: synAt, lastAt: synAt,
-	}
-	s.remote, s.peer, s.state = dst, c, simConnected
-	s.estAt = synAt + n.delay(&dst, &s.local, 0, true)
-	s.lastAt = s.estAt
-	i := len(l.acceptq)
-	for i > 0 && l.acceptq[i-1].estAt > synAt {
-		i--
-	}
-	l.acceptq = append(l.acceptq, nil)
-	copy(l.acceptq[i+1:], l.acceptq[i:])
-	l.acceptq[i] = c
-	notify(l, 'r', synAt)
-	notify(s, 'w', s.estAt)
+	sendSyn(s, l, dst, now)
 }
 
 // The sim package's calls (sim/sim_detgo.go links to them).
